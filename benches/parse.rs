@@ -1,0 +1,2 @@
+//! Parser benchmarks land with the parser.
+fn main() {}
