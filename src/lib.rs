@@ -3,22 +3,31 @@
 //! # Layout
 //!
 //! Cores take bytes, events and *time* as arguments and return outputs; shells move data
-//! between sockets, actors and cores. `docs/architecture.md` draws the path of a message:
+//! between sockets, actors and cores (`clippy.toml` forbids reading the clock outside shells).
+//! `docs/architecture.md` draws the path of a message:
 //!
 //! ```text
-//! socket ─► transport ─► sip::parse_message ─► transaction table ─► transaction actor
-//!                            │ (bad request: stateless 400 / drop + count)      │ TU event
-//!                            ▼                                                  ▼
-//!                     stateless reply                              node rules / script
-//! transaction actor ◄──────────────────── response ◄───────────────────────────┘
-//!         └─► poll_transmit ─► transport ─► socket
+//! socket ─► transport ─► node::dispatch ─► sip::parse_message ─► transaction table
+//!                             │ (bad request: stateless 400/505, or drop + count)  │
+//!                             ▼                                                    ▼
+//!                        stateless reply                        transaction actor (machine)
+//!                                                                      │ request   ▲ response
+//!                                                                      ▼           │
+//!                                                         TU: node::rules (the routing script's place)
+//! transaction actor ─► poll_transmit ─► transport ─► socket
 //! ```
 //!
-//! - [`config`]: the global section of the configuration (core).
-//! - [`transport`]: UDP/TCP listeners and connections (shell), stream framing (core).
-//! - [`logging`], [`shutdown`]: process edges (shell).
+//! - [`sip`] (core): message model, parser, URIs, serializer, response builder.
+//! - [`transaction`] (core machines + shell actors): RFC 3261 §17 with RFC 6026.
+//! - [`transport`] (shell; framing is core): UDP/TCP listeners and connections.
+//! - [`node`] (shell; rules are core): wiring, the receive path, the built-in answers.
+//! - [`config`] (core): the global section of the configuration.
+//! - [`logging`], [`shutdown`]: process edges.
 
 pub mod config;
 pub mod logging;
+pub mod node;
 pub mod shutdown;
+pub mod sip;
+pub mod transaction;
 pub mod transport;

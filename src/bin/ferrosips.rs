@@ -52,10 +52,7 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
-        Cmd::Run {
-            config,
-            pid_file: _,
-        } => {
+        Cmd::Run { config, pid_file } => {
             let cfg = match ferrosips::config::load(&config) {
                 Ok(c) => c,
                 Err(e) => {
@@ -64,8 +61,41 @@ fn main() -> ExitCode {
                 }
             };
             ferrosips::logging::init(cfg.log_level, cli.verbose);
-            eprintln!("the node is not wired yet");
-            ExitCode::from(1)
+            let rt = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("cannot start the runtime: {e}");
+                    return ExitCode::from(1);
+                }
+            };
+            let r = rt.block_on(async {
+                let node = ferrosips::node::Node::start(cfg).await?;
+                // Written once the sockets are bound, so a script that waits for the file
+                // can send at once.
+                if let Some(p) = &pid_file {
+                    if let Err(e) = std::fs::write(p, format!("{}\n", std::process::id())) {
+                        tracing::error!("cannot write pid file {}: {e}", p.display());
+                    }
+                }
+                tracing::info!("ferrosips {} running", env!("CARGO_PKG_VERSION"));
+                ferrosips::shutdown::signal().await;
+                tracing::info!("shutting down");
+                node.shutdown().await;
+                Ok::<_, ferrosips::node::StartError>(())
+            });
+            if let Some(p) = &pid_file {
+                let _ = std::fs::remove_file(p);
+            }
+            match r {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("{e}");
+                    ExitCode::from(1)
+                }
+            }
         }
     }
 }

@@ -1,0 +1,285 @@
+//! The receive path (shell): bytes from a socket → parse → transaction table → transaction
+//! actor, with the TU's answer sent back to that actor. Bad input is answered statelessly
+//! (400/505 naming the defect) or dropped, and counted; it never reaches a transaction.
+#![allow(clippy::disallowed_methods)] // shell: stamps arrival time for the machines
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use bytes::Bytes;
+use ractor::{ActorRef, ActorRuntime};
+
+use super::rules::{self, Myself};
+use crate::sip::{parse_message, Message, Method, RPort, Request, ResponseBuilder};
+use crate::transaction::actor::{ServerMachine, ServerTxn, ServerTxnArgs, TxnMsg};
+use crate::transaction::table::{Lookup, TransactionTable};
+use crate::transaction::{Key, TimerConfig};
+use crate::transport::{Inbound, Source, Transmit, Transports};
+
+/// Core counters, named as OpenSIPS names them in `get_statistics core:`.
+#[derive(Debug, Default)]
+pub struct CoreStats {
+    /// Requests received and parsed (`rcv_requests`).
+    pub rcv_requests: AtomicU64,
+    /// Responses received and parsed (`rcv_replies`).
+    pub rcv_replies: AtomicU64,
+    /// Malformed requests answered with 400/505 (`err_requests`).
+    pub err_requests: AtomicU64,
+    /// Messages dropped: unparsable with nothing to answer, stray ACKs and responses
+    /// (`drop_requests` + `drop_replies`).
+    pub dropped: AtomicU64,
+    /// Requests with a method we do not know (`unsupported_methods`).
+    pub unsupported_methods: AtomicU64,
+}
+
+/// Turns received bytes into transactions.
+pub struct Dispatcher {
+    pub(super) me: Myself,
+    pub(super) server_header: Option<String>,
+    pub(super) timers: TimerConfig,
+    pub(super) table: Arc<TransactionTable>,
+    pub(super) transports: OnceLock<Transports>,
+    pub(super) stats: CoreStats,
+}
+
+impl Inbound for Dispatcher {
+    fn on_message(&self, src: Source, data: Bytes) {
+        let Some(transports) = self.transports.get() else {
+            return;
+        };
+        match parse_message(data) {
+            Err(e) => match e.error_response() {
+                Some(resp) => {
+                    tracing::debug!(remote = %src.remote, error = %e, "malformed request answered");
+                    self.stats.err_requests.fetch_add(1, Ordering::Relaxed);
+                    // The source address is the one place known to reach the sender of a
+                    // message we could not read (its Via may be the broken part).
+                    let t = Transmit {
+                        proto: src.proto,
+                        local: src.local,
+                        dest: src.remote,
+                        conn: src.conn,
+                        payload: resp,
+                    };
+                    let transports = transports.clone();
+                    tokio::spawn(async move {
+                        let _ = transports.send(t).await;
+                    });
+                }
+                None => {
+                    tracing::debug!(remote = %src.remote, error = %e, "malformed message dropped");
+                    self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                }
+            },
+            Ok(Message::Response(r)) => {
+                self.stats.rcv_replies.fetch_add(1, Ordering::Relaxed);
+                // No client transactions originate here yet (the proxy adds them): a response
+                // matches nothing and is dropped (RFC 3261 §18.1.2 hands it to the core,
+                // which as a UAS has no use for it).
+                tracing::debug!(status = r.status(), remote = %src.remote, "stray response dropped");
+                self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(Message::Request(mut req)) => {
+                self.stats.rcv_requests.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(
+                    method = %req.method(),
+                    uri = %String::from_utf8_lossy(&req.uri().to_bytes()),
+                    call_id = %String::from_utf8_lossy(req.headers.call_id()),
+                    remote = %src.remote,
+                    proto = %src.proto,
+                    "request"
+                );
+                stamp_via(&mut req, &src);
+                self.on_request(req, src, transports);
+            }
+        }
+    }
+}
+
+/// RFC 3261 §18.2.1 and RFC 3581 §4: record where the request really came from.
+fn stamp_via(req: &mut Request, src: &Source) {
+    let ip = src.remote.ip();
+    let Some(mut via) = req.top_via_mut() else {
+        return;
+    };
+    let wants_rport = via.rport != RPort::Absent;
+    let sent_by_is_source = std::str::from_utf8(&via.host)
+        .ok()
+        .map(|h| h.trim_start_matches('[').trim_end_matches(']'))
+        .and_then(|h| h.parse::<IpAddr>().ok())
+        == Some(ip);
+    if wants_rport || !sent_by_is_source {
+        via.set_received(
+            Bytes::from(ip.to_string()),
+            wants_rport.then_some(src.remote.port()),
+        );
+    }
+}
+
+/// Where responses to this request go, RFC 3261 §18.2.2 (after [`stamp_via`]).
+fn reply_to(req: &Request, src: &Source) -> Transmit {
+    let mut t = Transmit {
+        proto: src.proto,
+        local: src.local,
+        dest: src.remote,
+        conn: src.conn,
+        payload: Bytes::new(),
+    };
+    if src.proto.is_reliable() {
+        // Back over the connection it came on; if that closed, to the source address.
+        return t;
+    }
+    let Some(via) = req.headers.top_via() else {
+        return t;
+    };
+    let ip_of = |b: &Bytes| {
+        std::str::from_utf8(b)
+            .ok()
+            .map(|h| h.trim_start_matches('[').trim_end_matches(']'))
+            .and_then(|h| h.parse::<IpAddr>().ok())
+    };
+    let default_port = 5060;
+    if let Some(maddr) = via.maddr.as_ref().and_then(ip_of) {
+        t.dest = SocketAddr::new(maddr, via.port.unwrap_or(default_port));
+    } else if let RPort::Value(p) = via.rport {
+        t.dest = SocketAddr::new(src.remote.ip(), p);
+    } else {
+        let ip = via
+            .received
+            .as_ref()
+            .and_then(ip_of)
+            .or_else(|| ip_of(&via.host))
+            .unwrap_or(src.remote.ip());
+        t.dest = SocketAddr::new(ip, via.port.unwrap_or(default_port));
+    }
+    t
+}
+
+/// A To tag for our responses: random, so two nodes never pick the same one.
+fn new_tag() -> String {
+    format!("{:016x}", rand::random::<u64>())
+}
+
+impl Dispatcher {
+    fn on_request(&self, req: Request, src: Source, transports: &Transports) {
+        let Some(key) = Key::of(&req) else {
+            self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        };
+        if *req.method() == Method::Ack {
+            // An ACK for a non-2xx final belongs to the INVITE transaction (§17.2.3); any
+            // other ACK (for a 2xx, or stray) has nothing to do on a node without dialogs.
+            match self.table.get(&key) {
+                Some(actor) => {
+                    let _ = actor.cast(TxnMsg::Ack);
+                }
+                None => {
+                    self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            return;
+        }
+        if matches!(req.method(), Method::Other(_)) {
+            self.stats
+                .unsupported_methods
+                .fetch_add(1, Ordering::Relaxed);
+        }
+        let now = Instant::now();
+        let invite = *req.method() == Method::Invite;
+        let mut spawned: Option<ActorRef<TxnMsg>> = None;
+        let lookup = self.table.get_or_insert(key.clone(), || {
+            // RFC 3261 §17.2.1: the INVITE server transaction sends 100 Trying itself. We
+            // send it at once: the routing logic may wait on a cluster write.
+            let trying = invite.then(|| ResponseBuilder::new(&req, 100, None).to_bytes());
+            let machine =
+                ServerMachine::new(invite, trying, src.proto.is_reliable(), &self.timers, now);
+            let args = ServerTxnArgs {
+                machine,
+                reply_to: reply_to(&req, &src),
+                key: key.clone(),
+                table: self.table.clone(),
+                transports: transports.clone(),
+            };
+            match ActorRuntime::spawn_instant(None, ServerTxn, args) {
+                Ok((actor, _)) => {
+                    spawned = Some(actor.clone());
+                    Some(actor)
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot start a transaction actor");
+                    None
+                }
+            }
+        });
+        match lookup {
+            Lookup::Found(actor) => {
+                let _ = actor.cast(TxnMsg::Retransmit);
+            }
+            Lookup::Inserted => {
+                if let Some(actor) = spawned {
+                    self.run_tu(req, actor);
+                }
+            }
+        }
+    }
+
+    /// The transaction user: the node's built-in rules (the routing script takes this place).
+    fn run_tu(&self, req: Request, actor: ActorRef<TxnMsg>) {
+        let a = rules::answer(&req, &self.me);
+        if *req.method() == Method::Cancel && a.status == 481 {
+            // RFC 3261 §9.2: a CANCEL that matches a pending INVITE gets 200 and the INVITE
+            // gets 487; the INVITE's actor decides, as only it knows its state.
+            if let Some(invite) = Key::invite_of(&req).and_then(|k| self.table.get(&k)) {
+                let ok = self.build(&req, 200, "OK", &[]);
+                // The 487 answers the INVITE: the CANCEL carries the same Via, From, To,
+                // Call-ID and CSeq number (§9.1), only the CSeq method differs.
+                let terminated = self
+                    .builder(&req, 487, "Request Terminated", &[])
+                    .cseq_method(Method::Invite)
+                    .to_bytes();
+                tokio::spawn(async move {
+                    let _ = ractor::call!(invite, |reply| TxnMsg::Cancel { terminated, reply });
+                    let _ = actor.cast(TxnMsg::Respond {
+                        status: 200,
+                        bytes: ok,
+                    });
+                });
+                return;
+            }
+        }
+        let bytes = self.build(&req, a.status, &a.reason, &a.headers);
+        let _ = actor.cast(TxnMsg::Respond {
+            status: a.status,
+            bytes,
+        });
+    }
+
+    fn builder<'r>(
+        &self,
+        req: &'r Request,
+        status: u16,
+        reason: &str,
+        headers: &[(&'static str, String)],
+    ) -> ResponseBuilder<'r> {
+        let mut b = ResponseBuilder::new(req, status, Some(reason)).to_tag(new_tag());
+        for (n, v) in headers {
+            b = b.header(*n, v.clone());
+        }
+        if let Some(s) = &self.server_header {
+            b = b.header("Server", s.clone());
+        }
+        b
+    }
+
+    fn build(
+        &self,
+        req: &Request,
+        status: u16,
+        reason: &str,
+        headers: &[(&'static str, String)],
+    ) -> Bytes {
+        self.builder(req, status, reason, headers).to_bytes()
+    }
+}
