@@ -47,7 +47,7 @@ rss_kib() { # summed RSS of a pid and its descendants
 
 wait_udp() { # wait (bounded) until the server answers an OPTIONS
   for _ in $(seq 1 100); do
-    if timeout 1 sipp -sf benches/sipp/options.xml -m 1 -r 1 -timeout 1s -timeout_error \
+    if timeout -s KILL 3 sipp -nostdin -sf benches/sipp/options.xml -m 1 -r 1 -timeout 2s -timeout_error \
          "$1" >/dev/null 2>&1; then return 0; fi
     sleep 0.1
   done
@@ -60,7 +60,7 @@ run_one() { # name target pid
   local c0 t0 t1 c1 stats
   c0=$(cpu_secs "$pid")
   t0=$(date +%s.%N)
-  timeout 120 sipp -sf benches/sipp/options.xml -m "$COUNT" -r "$RATE" -l 2000 \
+  timeout -s KILL 120 sipp -nostdin -sf benches/sipp/options.xml -m "$COUNT" -r "$RATE" -l 2000 \
       -timeout 100s -trace_stat -stf "$WORK/$name.csv" -fd 100 "$target" >/dev/null 2>&1 || true
   t1=$(date +%s.%N)
   c1=$(cpu_secs "$pid")

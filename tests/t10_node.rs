@@ -127,7 +127,7 @@ async fn unknown_uri_scheme_gets_416() {
 }
 
 #[tokio::test]
-async fn retransmitted_request_gets_the_same_answer_from_the_transaction() {
+async fn retransmitted_options_gets_the_identical_stateless_answer() {
     let (node, udp, _) = start_node().await;
     let p = UdpPeer::new(udp).await;
     let m = options(&udp.to_string(), p.port(), "rtx", "");
@@ -135,8 +135,34 @@ async fn retransmitted_request_gets_the_same_answer_from_the_transaction() {
     let first = p.recv().await.expect("answer");
     p.send(m.as_bytes()).await;
     let second = p.recv().await.expect("answer again");
-    // Same To tag: the answer came from the transaction's memory (RFC 3261 §17.2.2).
-    assert_eq!(header(&first, "To"), header(&second, "To"));
+    // Same bytes, To tag included: the tag is a function of the request (sl semantics).
+    assert_eq!(first, second);
+    assert_eq!(
+        node.transactions(),
+        0,
+        "a stateless answer keeps no transaction"
+    );
+}
+
+#[tokio::test]
+async fn retransmitted_invite_is_answered_from_the_transaction() {
+    let (node, udp, _) = start_node().await;
+    let p = UdpPeer::new(udp).await;
+    let m = request(
+        "INVITE",
+        &format!("sip:bob@{udp}"),
+        "UDP",
+        p.port(),
+        "irtx",
+        "",
+    );
+    p.send(m.as_bytes()).await;
+    let first = p.recv_final().await.expect("final");
+    assert_eq!(node.transactions(), 1, "INVITE is stateful");
+    p.send(m.as_bytes()).await;
+    // RFC 3261 §17.2.1: in Completed a retransmitted INVITE gets the final again.
+    let again = p.recv_final().await.expect("final again");
+    assert_eq!(header(&first, "To"), header(&again, "To"));
     assert_eq!(
         node.stats()
             .transactions

@@ -16,7 +16,8 @@ use crate::sip::{parse_message, Message, Method, RPort, Request, ResponseBuilder
 use crate::transaction::actor::{ServerMachine, ServerTxn, ServerTxnArgs, TxnMsg};
 use crate::transaction::table::{Lookup, TransactionTable};
 use crate::transaction::{Key, TimerConfig};
-use crate::transport::{Inbound, Source, Transmit, Transports};
+use crate::transport::framing::FramingError;
+use crate::transport::{Flow, Inbound, Source, Transmit, Transports};
 
 /// Core counters, named as OpenSIPS names them in `get_statistics core:`.
 #[derive(Debug, Default)]
@@ -32,6 +33,8 @@ pub struct CoreStats {
     pub dropped: AtomicU64,
     /// Requests with a method we do not know (`unsupported_methods`).
     pub unsupported_methods: AtomicU64,
+    /// Replies sent without a transaction (`sl:sent_replies`).
+    pub sl_replies: AtomicU64,
 }
 
 /// Turns received bytes into transactions.
@@ -45,9 +48,9 @@ pub struct Dispatcher {
 }
 
 impl Inbound for Dispatcher {
-    fn on_message(&self, src: Source, data: Bytes) {
+    fn on_message(&self, src: Source, data: Bytes) -> Flow {
         let Some(transports) = self.transports.get() else {
-            return;
+            return Flow::Keep;
         };
         match parse_message(data) {
             Err(e) => match e.error_response() {
@@ -71,6 +74,8 @@ impl Inbound for Dispatcher {
                 None => {
                     tracing::debug!(remote = %src.remote, error = %e, "malformed message dropped");
                     self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                    // On a stream, a message we cannot even answer means we lost the framing.
+                    return Flow::Close;
                 }
             },
             Ok(Message::Response(r)) => {
@@ -95,7 +100,44 @@ impl Inbound for Dispatcher {
                 self.on_request(req, src, transports);
             }
         }
+        Flow::Keep
     }
+
+    /// RFC 3261 §18.3: a stream message whose length cannot be known is answered 400 (when
+    /// it is a request we can answer) before the connection closes.
+    fn on_framing_error(&self, _src: Source, head: Bytes, err: &FramingError) -> Option<Bytes> {
+        if matches!(
+            err,
+            FramingError::HeadersTooLong | FramingError::TooLarge(_)
+        ) {
+            // Nothing useful to say to a peer that sends unbounded data.
+            return None;
+        }
+        self.stats.err_requests.fetch_add(1, Ordering::Relaxed);
+        let reason = "Bad Request - Invalid Content-Length";
+        // Parse the header section alone (as if the body were empty) to learn what to copy.
+        let head = strip_content_length(&head);
+        match parse_message(head) {
+            Ok(Message::Request(req)) => Some(self.build(&req, 400, reason, &[])),
+            Ok(Message::Response(_)) => None,
+            Err(e) => e.error_response(),
+        }
+    }
+}
+
+/// The header section with its Content-Length lines removed (so it parses as a message with
+/// no body).
+fn strip_content_length(head: &[u8]) -> Bytes {
+    let text = String::from_utf8_lossy(head);
+    let mut out = String::with_capacity(head.len());
+    for line in text.split_inclusive('\n') {
+        let name = line.split(':').next().unwrap_or("").trim();
+        if name.eq_ignore_ascii_case("content-length") || name.eq_ignore_ascii_case("l") {
+            continue;
+        }
+        out.push_str(line);
+    }
+    Bytes::from(out)
 }
 
 /// RFC 3261 §18.2.1 and RFC 3581 §4: record where the request really came from.
@@ -162,6 +204,20 @@ fn new_tag() -> String {
     format!("{:016x}", rand::random::<u64>())
 }
 
+/// The To tag of a stateless reply: the same for every retransmission of a request (its
+/// Call-ID, From tag, CSeq and top branch), as OpenSIPS's sl module derives its tags.
+fn sl_tag(req: &Request) -> String {
+    use std::hash::{Hash, Hasher};
+    // SipHash with fixed keys: the same request gives the same tag on every node.
+    let mut h = std::hash::DefaultHasher::new();
+    let hd = &req.headers;
+    hd.call_id().hash(&mut h);
+    hd.from().tag.hash(&mut h);
+    hd.cseq().seq.hash(&mut h);
+    hd.top_via().map(|v| &v.branch).hash(&mut h);
+    format!("sl{:016x}", h.finish())
+}
+
 impl Dispatcher {
     fn on_request(&self, req: Request, src: Source, transports: &Transports) {
         let Some(key) = Key::of(&req) else {
@@ -185,6 +241,20 @@ impl Dispatcher {
             self.stats
                 .unsupported_methods
                 .fetch_add(1, Ordering::Relaxed);
+        }
+        if !matches!(req.method(), Method::Invite | Method::Cancel) {
+            // The built-in answers to non-INVITE requests are stateless, as OpenSIPS's
+            // `sl_send_reply` is: the answer is a function of the request, and the To tag a
+            // hash of it, so a retransmission gets the same answer without any state kept.
+            let a = rules::answer(&req, &self.me);
+            let bytes = self
+                .builder(&req, a.status, &a.reason, &a.headers, sl_tag(&req))
+                .to_bytes();
+            self.stats.sl_replies.fetch_add(1, Ordering::Relaxed);
+            let mut t = reply_to(&req, &src);
+            t.payload = bytes;
+            transports.send_now(t);
+            return;
         }
         let now = Instant::now();
         let invite = *req.method() == Method::Invite;
@@ -236,7 +306,7 @@ impl Dispatcher {
                 // The 487 answers the INVITE: the CANCEL carries the same Via, From, To,
                 // Call-ID and CSeq number (§9.1), only the CSeq method differs.
                 let terminated = self
-                    .builder(&req, 487, "Request Terminated", &[])
+                    .builder(&req, 487, "Request Terminated", &[], new_tag())
                     .cseq_method(Method::Invite)
                     .to_bytes();
                 tokio::spawn(async move {
@@ -262,8 +332,9 @@ impl Dispatcher {
         status: u16,
         reason: &str,
         headers: &[(&'static str, String)],
+        to_tag: String,
     ) -> ResponseBuilder<'r> {
-        let mut b = ResponseBuilder::new(req, status, Some(reason)).to_tag(new_tag());
+        let mut b = ResponseBuilder::new(req, status, Some(reason)).to_tag(to_tag);
         for (n, v) in headers {
             b = b.header(*n, v.clone());
         }
@@ -280,6 +351,7 @@ impl Dispatcher {
         reason: &str,
         headers: &[(&'static str, String)],
     ) -> Bytes {
-        self.builder(req, status, reason, headers).to_bytes()
+        self.builder(req, status, reason, headers, new_tag())
+            .to_bytes()
     }
 }

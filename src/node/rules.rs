@@ -132,6 +132,14 @@ pub fn answer(req: &Request, me: &Myself) -> Answer {
             return Answer::new(415, "Unsupported Media Type").with("Accept", ACCEPT);
         }
     }
+    // RFC 3261 §21.4.7: an INVITE whose answer (SDP) the caller says it cannot accept.
+    if *req.method() == Method::Invite {
+        if let Some(accept) = h.get("Accept") {
+            if !accepts_sdp(accept) {
+                return Answer::new(406, "Not Acceptable").with("Accept", ACCEPT);
+            }
+        }
+    }
     let mine = me.is_myself(req.uri());
     match req.method() {
         Method::Options if mine => Answer::new(200, "OK")
@@ -143,6 +151,19 @@ pub fn answer(req: &Request, me: &Myself) -> Answer {
         _ if mine => Answer::new(404, "Not Found - no routing script and no user here"),
         _ => Answer::new(404, "Not Found - domain not served here"),
     }
+}
+
+/// Whether an Accept value admits `application/sdp` (an empty Accept admits nothing, §20.1).
+fn accepts_sdp(accept: &[u8]) -> bool {
+    String::from_utf8_lossy(accept).split(',').any(|m| {
+        let m = m
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        matches!(m.as_str(), "application/sdp" | "application/*" | "*/*")
+    })
 }
 
 /// `Application/SDP; charset=x` → `application/sdp`.
@@ -217,6 +238,18 @@ mod tests {
             481
         );
         assert_eq!(answer(&msg("FOO", "sip:127.0.0.1", ""), &me).status, 405);
+        assert_eq!(
+            answer(&msg("INVITE", "sip:x@far", "Accept: text/plain\n"), &me).status,
+            406
+        );
+        assert_eq!(
+            answer(
+                &msg("INVITE", "sip:x@far", "Accept: application/SDP;q=1\n"),
+                &me
+            )
+            .status,
+            404
+        );
         assert_eq!(answer(&msg("OPTIONS", "sip:far.away", ""), &me).status, 404);
         assert_eq!(answer(&msg("INVITE", "sip:127.0.0.1", ""), &me).status, 404);
     }

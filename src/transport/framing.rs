@@ -25,9 +25,6 @@ pub enum FramingError {
     /// The header section grew past [`MAX_MESSAGE`] without an end.
     #[error("header section longer than {MAX_MESSAGE} bytes")]
     HeadersTooLong,
-    /// RFC 3261 §18.3: a message on a stream must carry Content-Length.
-    #[error("message without Content-Length on a stream transport")]
-    MissingContentLength,
     /// Content-Length is not a number, or two disagree.
     #[error("invalid Content-Length")]
     BadContentLength,
@@ -41,8 +38,10 @@ pub enum FramingError {
 pub struct Framer {
     /// Bytes of the current message already searched for the blank line.
     scanned: usize,
-    /// Once the header section is complete: its length and the whole message's length.
+    /// Once the header section is complete: the whole message's length.
     pending: Option<usize>,
+    /// Length of the last header section found (for error reports).
+    head_end: usize,
 }
 
 impl Framer {
@@ -86,6 +85,7 @@ impl Framer {
             return Ok(None);
         };
         let head_end = start + rel + 4;
+        self.head_end = head_end;
         let clen = content_length(&buf[..head_end])?;
         let total = head_end
             .checked_add(clen)
@@ -96,6 +96,11 @@ impl Framer {
         self.scanned = head_end;
         self.pending = Some(total);
         Ok(self.take(buf, total))
+    }
+
+    /// After a Content-Length error: the header section of the offending message.
+    pub fn failed_head<'b>(&self, buf: &'b [u8]) -> &'b [u8] {
+        &buf[..self.head_end.min(buf.len())]
     }
 
     /// The message of `total` bytes once it is all buffered.
@@ -114,7 +119,9 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// Reads Content-Length (or its compact form `l`) from a header section. Several equal values
-/// are accepted; different ones are an error.
+/// are accepted; different ones are an error. None means no body: RFC 3261 §18.3 says senders
+/// always include it on streams, but RFC 2543 peers (RFC 4475 §3.4.1) may not, and a request
+/// without a body is still a message.
 fn content_length(head: &[u8]) -> Result<usize, FramingError> {
     let mut found: Option<usize> = None;
     // Skip the start line; folded continuation lines cannot start a header.
@@ -137,7 +144,7 @@ fn content_length(head: &[u8]) -> Result<usize, FramingError> {
             _ => found = Some(n),
         }
     }
-    found.ok_or(FramingError::MissingContentLength)
+    Ok(found.unwrap_or(0))
 }
 
 fn trim(mut s: &[u8]) -> &[u8] {
@@ -193,10 +200,12 @@ mod tests {
     }
 
     #[test]
-    fn missing_or_bad_length_closes() {
+    fn missing_length_is_no_body_bad_length_closes() {
         assert_eq!(
-            frames(&[b"OPTIONS sip:a SIP/2.0\r\nVia: x\r\n\r\n"]),
-            Err(FramingError::MissingContentLength)
+            frames(&[b"OPTIONS sip:a SIP/2.0\r\nVia: x\r\n\r\nNEXT"]),
+            Ok(vec![Frame::Message(Bytes::from_static(
+                b"OPTIONS sip:a SIP/2.0\r\nVia: x\r\n\r\n"
+            ))])
         );
         assert_eq!(
             frames(&[b"OPTIONS sip:a SIP/2.0\r\nContent-Length: -1\r\n\r\n"]),

@@ -85,10 +85,30 @@ pub struct Transmit {
     pub payload: Bytes,
 }
 
+/// What a stream connection does after a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Go on reading.
+    Keep,
+    /// The stream cannot be trusted any more (unreadable message, nothing to answer): close.
+    Close,
+}
+
 /// Receives what the transports read.
 pub trait Inbound: Send + Sync + 'static {
     /// One datagram or one framed stream message.
-    fn on_message(&self, src: Source, data: Bytes);
+    fn on_message(&self, src: Source, data: Bytes) -> Flow;
+
+    /// A stream message could not be framed (bad or missing Content-Length): `head` is its
+    /// header section. Returns what to write before the connection closes (e.g. a 400).
+    fn on_framing_error(
+        &self,
+        _src: Source,
+        _head: Bytes,
+        _err: &framing::FramingError,
+    ) -> Option<Bytes> {
+        None
+    }
 }
 
 /// Counters the transports keep; read by the management interface.
@@ -251,6 +271,47 @@ impl Transports {
             Err(_) => self.inner.stats.send_errors.fetch_add(1, Ordering::Relaxed),
         };
         r
+    }
+
+    /// Sends without waiting when the socket can take it at once (the common case for UDP
+    /// and for a live TCP connection), else hands the send to a task. For the receive loop's
+    /// stateless replies: no task per reply.
+    pub fn send_now(&self, t: Transmit) {
+        if t.proto == Proto::Udp && t.payload.len() <= MAX_UDP_PAYLOAD {
+            if let Some(sock) = self.udp_socket(t.local, t.dest) {
+                match sock.try_send_to(&t.payload, t.dest) {
+                    Ok(_) => {
+                        self.inner.stats.sent.fetch_add(1, Ordering::Relaxed);
+                        return;
+                    }
+                    Err(e) if e.kind() != std::io::ErrorKind::WouldBlock => {
+                        self.inner.stats.send_errors.fetch_add(1, Ordering::Relaxed);
+                        return;
+                    }
+                    Err(_) => {}
+                }
+            }
+        }
+        if t.proto == Proto::Tcp {
+            // Queue on the live connection now, so the reply is ahead of anything the
+            // connection does next (even closing on the following message's garbage).
+            let tx = self.inner.conns.lock().ok().and_then(|c| {
+                t.conn
+                    .and_then(|id| c.by_id.get(&id))
+                    .or_else(|| c.by_remote.get(&t.dest).and_then(|id| c.by_id.get(id)))
+                    .map(|e| e.tx.clone())
+            });
+            if let Some(tx) = tx {
+                if tx.try_send(t.payload.clone()).is_ok() {
+                    self.inner.stats.sent.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+            }
+        }
+        let this = self.clone();
+        tokio::spawn(async move {
+            let _ = this.send(t).await;
+        });
     }
 
     async fn send_udp(&self, t: &Transmit) -> Result<(), SendError> {

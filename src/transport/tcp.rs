@@ -12,7 +12,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
 use super::framing::{Frame, Framer};
-use super::{ConnEntry, ConnId, Proto, SendError, Source, Transmit, Transports};
+use super::{ConnEntry, ConnId, Flow, Proto, SendError, Source, Transmit, Transports};
 
 /// Binds a TCP listener (address reuse so a restarted node can bind at once).
 pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
@@ -96,7 +96,10 @@ async fn run_conn(
                     match framer.next_frame(&mut buf) {
                         Ok(Some(Frame::Message(m))) => {
                             t.inner.stats.received.fetch_add(1, Ordering::Relaxed);
-                            t.inner.inbound.on_message(src, m);
+                            if t.inner.inbound.on_message(src, m) == Flow::Close {
+                                t.inner.stats.framing_errors.fetch_add(1, Ordering::Relaxed);
+                                break 'conn "unreadable message";
+                            }
                         }
                         Ok(Some(Frame::Ping)) => {
                             // RFC 5626 §4.4.1: answer a double-CRLF ping with a CRLF pong.
@@ -109,6 +112,10 @@ async fn run_conn(
                         Err(e) => {
                             t.inner.stats.framing_errors.fetch_add(1, Ordering::Relaxed);
                             tracing::debug!(%remote, error = %e, "closing tcp connection");
+                            let head = Bytes::copy_from_slice(framer.failed_head(&buf));
+                            if let Some(answer) = t.inner.inbound.on_framing_error(src, head, &e) {
+                                let _ = wr.write_all(&answer).await;
+                            }
                             break 'conn "framing error";
                         }
                     }
@@ -124,6 +131,13 @@ async fn run_conn(
         }
     };
     tracing::trace!(%remote, reason, "tcp connection closed");
+    // What was queued before the close still goes out (answers to earlier messages).
+    rx.close();
+    while let Ok(bytes) = rx.try_recv() {
+        if wr.write_all(&bytes).await.is_err() {
+            break;
+        }
+    }
     let _ = wr.shutdown().await;
     if let Ok(mut c) = t.inner.conns.lock() {
         c.by_id.remove(&id);

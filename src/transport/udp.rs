@@ -49,7 +49,9 @@ pub(super) async fn recv_loop(t: Transports, local: SocketAddr, sock: Arc<UdpSoc
             remote,
             conn: None,
         };
-        t.inner
+        // A datagram stands alone: nothing to close.
+        let _ = t
+            .inner
             .inbound
             .on_message(src, Bytes::copy_from_slice(&buf[..n]));
     }
