@@ -295,3 +295,53 @@ async fn random_garbage_flood_leaves_the_node_answering() {
     assert_eq!(status(&t.recv().await.expect("tcp answer")), Some(200));
     assert!(node.stats().dropped() > 0);
 }
+
+#[tokio::test]
+async fn unacknowledged_invite_final_is_retransmitted_by_the_parked_machine_until_timer_h() {
+    // T1 = 20 ms: Timer G fires at 20, 60, 140, 300 … ms, Timer H at 64·T1 = 1.28 s.
+    let (node, udp, _) = start_node_with(|c| {
+        c.timers.t1 = Duration::from_millis(20);
+        c.timers.t2 = Duration::from_millis(160);
+    })
+    .await;
+    let p = UdpPeer::new(udp).await;
+    let m = request(
+        "INVITE",
+        &format!("sip:bob@{udp}"),
+        "UDP",
+        p.port(),
+        "noack",
+        "",
+    );
+    p.send(m.as_bytes()).await;
+    let first = p.recv_final().await.expect("final");
+    // The actor handed its machine to the table (RFC 3261 §17.2.1 Completed only waits).
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while node.active_transactions() > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "transaction never parked"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(node.transactions(), 1);
+    let mut copies = 0;
+    while let Some(r) = p.recv_within(Duration::from_millis(400)).await {
+        assert_eq!(
+            header(&r, "To"),
+            header(&first, "To"),
+            "same final each time"
+        );
+        copies += 1;
+    }
+    assert!(copies >= 5, "Timer G retransmissions: {copies}");
+    // Timer H ended it.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while node.transactions() > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "Timer H did not end the transaction"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}

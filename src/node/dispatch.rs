@@ -14,7 +14,7 @@ use ractor::{ActorRef, ActorRuntime};
 use super::rules::{self, Myself};
 use crate::sip::{parse_message, Message, Method, RPort, Request, ResponseBuilder};
 use crate::transaction::actor::{ServerMachine, ServerTxn, ServerTxnArgs, TxnMsg};
-use crate::transaction::table::{Lookup, TransactionTable};
+use crate::transaction::table::{Delivery, InviteStatus, TransactionTable};
 use crate::transaction::{Key, TimerConfig};
 use crate::transport::framing::FramingError;
 use crate::transport::{Flow, Inbound, Source, Transmit, Transports};
@@ -227,13 +227,8 @@ impl Dispatcher {
         if *req.method() == Method::Ack {
             // An ACK for a non-2xx final belongs to the INVITE transaction (§17.2.3); any
             // other ACK (for a 2xx, or stray) has nothing to do on a node without dialogs.
-            match self.table.get(&key) {
-                Some(actor) => {
-                    let _ = actor.cast(TxnMsg::Ack);
-                }
-                None => {
-                    self.stats.dropped.fetch_add(1, Ordering::Relaxed);
-                }
+            if !self.table.deliver(&key, Delivery::Ack, transports) {
+                self.stats.dropped.fetch_add(1, Ordering::Relaxed);
             }
             return;
         }
@@ -259,7 +254,7 @@ impl Dispatcher {
         let now = Instant::now();
         let invite = *req.method() == Method::Invite;
         let mut spawned: Option<ActorRef<TxnMsg>> = None;
-        let lookup = self.table.get_or_insert(key.clone(), || {
+        let inserted = self.table.deliver_or_insert(key.clone(), transports, || {
             // RFC 3261 §17.2.1: the INVITE server transaction sends 100 Trying itself. We
             // send it at once: the routing logic may wait on a cluster write.
             let trying = invite.then(|| ResponseBuilder::new(&req, 100, None).to_bytes());
@@ -283,14 +278,9 @@ impl Dispatcher {
                 }
             }
         });
-        match lookup {
-            Lookup::Found(actor) => {
-                let _ = actor.cast(TxnMsg::Retransmit);
-            }
-            Lookup::Inserted => {
-                if let Some(actor) = spawned {
-                    self.run_tu(req, actor);
-                }
+        if inserted {
+            if let Some(actor) = spawned {
+                self.run_tu(req, actor);
             }
         }
     }
@@ -301,22 +291,37 @@ impl Dispatcher {
         if *req.method() == Method::Cancel && a.status == 481 {
             // RFC 3261 §9.2: a CANCEL that matches a pending INVITE gets 200 and the INVITE
             // gets 487; the INVITE's actor decides, as only it knows its state.
-            if let Some(invite) = Key::invite_of(&req).and_then(|k| self.table.get(&k)) {
-                let ok = self.build(&req, 200, "OK", &[]);
-                // The 487 answers the INVITE: the CANCEL carries the same Via, From, To,
-                // Call-ID and CSeq number (§9.1), only the CSeq method differs.
-                let terminated = self
-                    .builder(&req, 487, "Request Terminated", &[], new_tag())
-                    .cseq_method(Method::Invite)
-                    .to_bytes();
-                tokio::spawn(async move {
-                    let _ = ractor::call!(invite, |reply| TxnMsg::Cancel { terminated, reply });
+            let status = Key::invite_of(&req)
+                .map(|k| self.table.invite_status(&k))
+                .unwrap_or(InviteStatus::Unknown);
+            match status {
+                InviteStatus::Active(invite) => {
+                    let ok = self.build(&req, 200, "OK", &[]);
+                    // The 487 answers the INVITE: the CANCEL carries the same Via, From, To,
+                    // Call-ID and CSeq number (§9.1), only the CSeq method differs.
+                    let terminated = self
+                        .builder(&req, 487, "Request Terminated", &[], new_tag())
+                        .cseq_method(Method::Invite)
+                        .to_bytes();
+                    tokio::spawn(async move {
+                        let _ = ractor::call!(invite, |reply| TxnMsg::Cancel { terminated, reply });
+                        let _ = actor.cast(TxnMsg::Respond {
+                            status: 200,
+                            bytes: ok,
+                        });
+                    });
+                    return;
+                }
+                InviteStatus::Finished => {
+                    // §9.2: the INVITE already has its final; the CANCEL matched, so 200.
+                    let ok = self.build(&req, 200, "OK", &[]);
                     let _ = actor.cast(TxnMsg::Respond {
                         status: 200,
                         bytes: ok,
                     });
-                });
-                return;
+                    return;
+                }
+                InviteStatus::Unknown => {}
             }
         }
         let bytes = self.build(&req, a.status, &a.reason, &a.headers);

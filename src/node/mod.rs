@@ -71,8 +71,9 @@ impl Node {
             stats: CoreStats::default(),
         });
         let (shutdown, rx) = watch::channel(false);
-        let transports = bound.start(dispatcher.clone(), TransportConfig::default(), rx);
+        let transports = bound.start(dispatcher.clone(), TransportConfig::default(), rx.clone());
         let _ = dispatcher.transports.set(transports.clone());
+        dispatcher.table.start_timers(transports.clone(), rx);
         for (proto, addr) in &addrs {
             tracing::info!(%proto, %addr, "listening");
         }
@@ -105,9 +106,14 @@ impl Node {
         }
     }
 
-    /// Live transactions.
+    /// Live transactions (held by an actor or parked).
     pub fn transactions(&self) -> usize {
         self.dispatcher.table.len()
+    }
+
+    /// Live transactions held by an actor (the rest are parked, waiting on timers).
+    pub fn active_transactions(&self) -> usize {
+        self.dispatcher.table.active()
     }
 
     /// The transports (for counters and connection counts).

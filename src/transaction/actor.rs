@@ -11,7 +11,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 
-use super::table::{Key, TransactionTable};
+use super::table::{Delivery, Key, Parked, TransactionTable};
 use super::{
     Retransmission, ServerInvite, ServerNonInvite, TimerConfig, TransactionError, TuEvent,
 };
@@ -97,6 +97,58 @@ impl ServerMachine {
         }
     }
 
+    /// Whether the machine only waits on its timers and absorbs retransmissions (RFC 3261
+    /// Completed / Confirmed, RFC 6026 Accepted): it no longer needs an actor.
+    pub fn is_waiting(&self) -> bool {
+        match self {
+            ServerMachine::Invite(m) => matches!(
+                m.state(),
+                super::ServerInviteState::Completed
+                    | super::ServerInviteState::Accepted
+                    | super::ServerInviteState::Confirmed
+            ),
+            ServerMachine::NonInvite(m) => m.state() == super::ServerNonInviteState::Completed,
+        }
+    }
+
+    /// A parked machine takes a retransmission or an ACK.
+    pub(crate) fn step_delivery(&mut self, what: Delivery, now: Instant) -> Step {
+        let before = self.poll_timeout();
+        match what {
+            Delivery::Retransmit => {
+                let _ = self.retransmit(now);
+            }
+            Delivery::Ack => {
+                if let ServerMachine::Invite(m) = self {
+                    let _ = m.handle_ack(now);
+                }
+            }
+        }
+        self.outputs(before)
+    }
+
+    /// A parked machine's timer fired.
+    pub(crate) fn step_timeout(&mut self, now: Instant) -> Step {
+        let before = self.poll_timeout();
+        self.handle_timeout(now);
+        self.outputs(before)
+    }
+
+    fn outputs(&mut self, before: Option<Instant>) -> Step {
+        let mut step = Step::default();
+        while let Some(b) = self.poll_transmit() {
+            step.transmits.push(b);
+        }
+        while let Some(ev) = self.poll_event() {
+            if ev == TuEvent::Terminated {
+                step.terminated = true;
+            }
+        }
+        step.next_timeout = self.poll_timeout();
+        step.rearm = step.next_timeout != before;
+        step
+    }
+
     /// Whether a final response has been sent (an INVITE that may still be cancelled has not).
     pub fn has_final(&self) -> bool {
         match self {
@@ -107,6 +159,19 @@ impl ServerMachine {
             ),
         }
     }
+}
+
+/// What a parked machine produced for one input.
+#[derive(Debug, Default)]
+pub struct Step {
+    /// Wire bytes to send.
+    pub transmits: Vec<Bytes>,
+    /// The machine reached Terminated.
+    pub terminated: bool,
+    /// Its next deadline.
+    pub next_timeout: Option<Instant>,
+    /// The deadline changed (the timer must be re-armed).
+    pub rearm: bool,
 }
 
 /// Messages a server transaction actor takes.
@@ -154,6 +219,8 @@ pub struct ServerTxnArgs {
 /// The actor's state: the machine plus what the shell needs to drive it.
 pub struct ServerTxnState {
     machine: ServerMachine,
+    /// Set once the machine was handed to the table (the actor is stopping).
+    parked: bool,
     reply_to: Transmit,
     key: Key,
     table: Arc<TransactionTable>,
@@ -175,6 +242,7 @@ impl Actor for ServerTxn {
     ) -> Result<Self::State, ActorProcessingErr> {
         let mut st = ServerTxnState {
             machine: args.machine,
+            parked: false,
             reply_to: args.reply_to,
             key: args.key,
             table: args.table,
@@ -193,6 +261,10 @@ impl Actor for ServerTxn {
         st: &mut ServerTxnState,
     ) -> Result<(), ActorProcessingErr> {
         let now = Instant::now();
+        if st.parked {
+            // The machine lives in the table now; this message raced the hand-over.
+            return Ok(());
+        }
         match msg {
             TxnMsg::Retransmit => {
                 // Resent or absorbed, the TU never sees it again (§17.2.1, §17.2.2).
@@ -233,13 +305,13 @@ impl Actor for ServerTxn {
 
     async fn post_stop(
         &self,
-        _myself: ActorRef<Self::Msg>,
+        myself: ActorRef<Self::Msg>,
         st: &mut ServerTxnState,
     ) -> Result<(), ActorProcessingErr> {
         if let Some((_, _, task)) = st.timer.take() {
             task.abort();
         }
-        st.table.remove(&st.key);
+        st.table.remove_active(&st.key, &myself);
         Ok(())
     }
 }
@@ -271,6 +343,32 @@ async fn drive(myself: &ActorRef<TxnMsg>, st: &mut ServerTxnState) {
         if !progressed {
             break;
         }
+    }
+    if st.machine.is_waiting() {
+        // Only timers and retransmissions are left: hand the machine to the table and stop.
+        let machine = std::mem::replace(
+            &mut st.machine,
+            ServerMachine::NonInvite(ServerNonInvite::new(
+                true,
+                &TimerConfig::default(),
+                Instant::now(),
+            )),
+        );
+        let next = machine.poll_timeout();
+        st.parked = true;
+        st.table.park(
+            &st.key,
+            Parked {
+                machine,
+                reply_to: st.reply_to.clone(),
+            },
+            next,
+        );
+        if let Some((_, _, task)) = st.timer.take() {
+            task.abort();
+        }
+        myself.stop(None);
+        return;
     }
     let next = st.machine.poll_timeout();
     match (next, &st.timer) {

@@ -53,6 +53,16 @@ pub enum Key {
 }
 
 impl KeyMethod {
+    /// With an extension method's name copied out of the received buffer.
+    fn owned(self) -> KeyMethod {
+        match self {
+            KeyMethod::Other(Method::Other(name)) => {
+                KeyMethod::Other(Method::Other(Bytes::copy_from_slice(&name)))
+            }
+            other => other,
+        }
+    }
+
     fn of(m: &Method) -> KeyMethod {
         match m {
             Method::Invite | Method::Ack => KeyMethod::Invite,
@@ -74,20 +84,23 @@ impl Key {
     }
 
     fn with_method(req: &Request, method: KeyMethod) -> Option<Key> {
+        // Keys own copies of their parts: a slice would keep the whole received datagram
+        // alive for as long as the transaction lives (32 s of Timer J).
+        let own = |b: &[u8]| Bytes::copy_from_slice(b);
         let via = req.headers.top_via()?;
         match &via.branch {
             Some(b) if via.is_rfc3261_branch() => Some(Key::Branch {
-                branch: b.clone(),
+                branch: own(b),
                 sent_by: (Bytes::from(via.host.to_ascii_lowercase()), via.port),
-                method,
+                method: method.owned(),
             }),
             _ => Some(Key::Legacy {
-                request_uri: req.uri().to_bytes(),
-                from_tag: req.headers.from().tag.clone(),
-                call_id: req.headers.call_id().clone(),
+                request_uri: own(&req.uri().to_bytes()),
+                from_tag: req.headers.from().tag.as_deref().map(own),
+                call_id: own(req.headers.call_id()),
                 cseq: req.headers.cseq().seq,
-                via: via.to_bytes(),
-                method,
+                via: own(&via.to_bytes()),
+                method: method.owned(),
             }),
         }
     }
