@@ -345,3 +345,56 @@ async fn unacknowledged_invite_final_is_retransmitted_by_the_parked_machine_unti
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
+
+#[tokio::test]
+async fn options_over_ipv6_udp_and_tcp() {
+    use ferrosips::config::Listen;
+    use ferrosips::transport::Proto;
+    let (node, _, _) = start_node_with(|c| {
+        c.listen = vec![
+            Listen {
+                proto: Proto::Udp,
+                addr: "[::1]:0".parse().unwrap(),
+            },
+            Listen {
+                proto: Proto::Tcp,
+                addr: "[::1]:0".parse().unwrap(),
+            },
+        ];
+    })
+    .await;
+    let udp = node.local_addr(Proto::Udp).unwrap();
+    let tcp = node.local_addr(Proto::Tcp).unwrap();
+    let sock = tokio::net::UdpSocket::bind("[::1]:0").await.unwrap();
+    let port = sock.local_addr().unwrap().port();
+    let m = format!(
+        "OPTIONS sip:[::1]:{} SIP/2.0\r\nVia: SIP/2.0/UDP [::1]:{port};branch=z9hG4bK6u;rport\r\n\
+         Max-Forwards: 70\r\nFrom: <sip:a@[::1]>;tag=1\r\nTo: <sip:[::1]>\r\nCall-ID: v6@test\r\n\
+         CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+        udp.port()
+    );
+    sock.send_to(m.as_bytes(), udp).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    let (n, _) = tokio::time::timeout(WAIT, sock.recv_from(&mut buf))
+        .await
+        .expect("answer over IPv6")
+        .unwrap();
+    let r = String::from_utf8_lossy(&buf[..n]).into_owned();
+    assert_eq!(status(&r), Some(200), "{r}");
+    assert!(
+        header(&r, "Via")
+            .unwrap()
+            .contains(&format!("rport={port}")),
+        "{r}"
+    );
+    let mut t = TcpPeer::connect(tcp).await;
+    let tport = t.port();
+    let m = format!(
+        "OPTIONS sip:[::1]:{} SIP/2.0\r\nVia: SIP/2.0/TCP [::1]:{tport};branch=z9hG4bK6t\r\n\
+         Max-Forwards: 70\r\nFrom: <sip:a@[::1]>;tag=1\r\nTo: <sip:[::1]>\r\nCall-ID: v6t@test\r\n\
+         CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+        tcp.port()
+    );
+    t.send(m.as_bytes()).await;
+    assert_eq!(status(&t.recv().await.expect("tcp v6 answer")), Some(200));
+}
