@@ -3,9 +3,11 @@
 //! and the node must still answer OPTIONS afterwards. One named test per message and
 //! transport.
 //!
-//! The messages carry Vias without `rport`, so by RFC 3261 §18.2.2 UDP answers go to the
-//! source IP and the Via's port (5060 unless given). Each test therefore sends from its own
-//! loopback address (127.0.0.N) and listens there on the ports the Vias name.
+//! The messages carry Vias without `rport`. The node's default (`force_rport=yes`) answers at
+//! the source address, so the UDP tests send from an ephemeral port, as a harness or a NATed
+//! phone would. The `strict` tests turn `force_rport` off: then RFC 3261 §18.2.2 sends UDP
+//! answers to the source IP and the Via's port (5060 unless given), so they send from their
+//! own loopback address (127.0.0.N) and listen there on the ports the Vias name.
 
 mod support;
 
@@ -85,6 +87,28 @@ async fn still_answers(udp: std::net::SocketAddr) {
 async fn over_udp(name: &'static str) {
     let c = case(name);
     let (_node, udp, _) = start_node().await;
+    let p = UdpPeer::new(udp).await;
+    p.send(&c.bytes).await;
+    let want = expected(&c, false);
+    let answer = loop {
+        let wait = if want.is_some() {
+            WAIT
+        } else {
+            Duration::from_millis(500)
+        };
+        let a = p.recv_within(wait).await;
+        // Provisionals (100 Trying to an INVITE) are skipped: the check is on the final.
+        if a.as_deref().and_then(status).is_none_or(|s| s >= 200) {
+            break a;
+        }
+    };
+    check(&c, want, answer);
+    still_answers(udp).await;
+}
+
+async fn over_udp_strict(name: &'static str) {
+    let c = case(name);
+    let (_node, udp, _) = start_node_with(|cfg| cfg.force_rport = false).await;
     let ip = format!("127.0.0.{}", NEXT_IP.fetch_add(1, Ordering::Relaxed));
     let main = UdpSocket::bind(format!("{ip}:5060"))
         .await
@@ -93,19 +117,28 @@ async fn over_udp(name: &'static str) {
     for port in [5050, 5070] {
         extra.push(UdpSocket::bind(format!("{ip}:{port}")).await.unwrap());
     }
-    main.send_to(&c.bytes, udp).await.unwrap();
+    // Sent from another port: only §18.2.2 routing (received + Via port) reaches `main`.
+    let sender = UdpSocket::bind(format!("{ip}:0")).await.unwrap();
+    sender.send_to(&c.bytes, udp).await.unwrap();
     let wait = if expected(&c, false).is_some() {
         WAIT
     } else {
         Duration::from_millis(500)
     };
-    let (mut b0, mut b1, mut b2) = (vec![0u8; 65536], vec![0u8; 65536], vec![0u8; 65536]);
+    let (mut b0, mut b1, mut b2, mut b3) = (
+        vec![0u8; 65536],
+        vec![0u8; 65536],
+        vec![0u8; 65536],
+        vec![0u8; 65536],
+    );
     // Provisionals (100 Trying to an INVITE) are skipped: the check is on the final answer.
     let answer = loop {
         let a = tokio::select! {
         r = main.recv_from(&mut b0) => r.ok().map(|(n, _)| String::from_utf8_lossy(&b0[..n]).into_owned()),
         r = extra[0].recv_from(&mut b1) => r.ok().map(|(n, _)| String::from_utf8_lossy(&b1[..n]).into_owned()),
         r = extra[1].recv_from(&mut b2) => r.ok().map(|(n, _)| String::from_utf8_lossy(&b2[..n]).into_owned()),
+        // A Via with `rport` (mpart01) is answered at the source port (RFC 3581).
+        r = sender.recv_from(&mut b3) => r.ok().map(|(n, _)| String::from_utf8_lossy(&b3[..n]).into_owned()),
         _ = tokio::time::sleep(wait) => None,
         };
         if a.as_deref().and_then(status).is_none_or(|s| s >= 200) {
@@ -164,6 +197,12 @@ macro_rules! wire_cases {
             $(#[tokio::test]
             async fn $name() {
                 super::over_udp(stringify!($name)).await;
+            })*
+        }
+        mod udp_strict {
+            $(#[tokio::test]
+            async fn $name() {
+                super::over_udp_strict(stringify!($name)).await;
             })*
         }
         mod tcp {

@@ -90,6 +90,10 @@ pub struct Config {
     pub timers: Timers,
     /// Modules named by `loadmodule` (normalized: no path, no `.so`).
     pub modules: Vec<String>,
+    /// `force_rport=yes` (default): answer UDP requests at their source address, as if every
+    /// Via carried `rport` (RFC 3581; what NATed phones need). `no`: strict RFC 3261 §18.2.2,
+    /// the `received` address and the Via's port.
+    pub force_rport: bool,
 }
 
 impl Default for Config {
@@ -101,6 +105,7 @@ impl Default for Config {
             server_header: Some(format!("ferrosips {}", env!("CARGO_PKG_VERSION"))),
             timers: Timers::default(),
             modules: Vec::new(),
+            force_rport: true,
         }
     }
 }
@@ -370,6 +375,7 @@ impl Parser<'_> {
             "children" | "tcp_children" | "udp_workers" | "tcp_workers" => {
                 int(val)?;
             }
+            "force_rport" => cfg.force_rport = boolean(val)?,
             "mhomed"
             | "log_stderror"
             | "fork"

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use ractor::{ActorRef, ActorRuntime};
 
 use super::rules::{self, Myself};
-use crate::sip::{parse_message, Message, Method, RPort, Request, ResponseBuilder};
+use crate::sip::{parse_message, Message, Method, RPort, Request, ResponseBuilder, Via};
 use crate::transaction::actor::{ServerMachine, ServerTxn, ServerTxnArgs, TxnMsg};
 use crate::transaction::table::{Delivery, InviteStatus, TransactionTable};
 use crate::transaction::{Key, TimerConfig};
@@ -41,6 +41,7 @@ pub struct CoreStats {
 pub struct Dispatcher {
     pub(super) me: Myself,
     pub(super) server_header: Option<String>,
+    pub(super) force_rport: bool,
     pub(super) timers: TimerConfig,
     pub(super) table: Arc<TransactionTable>,
     pub(super) transports: OnceLock<Transports>,
@@ -57,12 +58,12 @@ impl Inbound for Dispatcher {
                 Some(resp) => {
                     tracing::debug!(remote = %src.remote, error = %e, "malformed request answered");
                     self.stats.err_requests.fetch_add(1, Ordering::Relaxed);
-                    // The source address is the one place known to reach the sender of a
-                    // message we could not read (its Via may be the broken part).
+                    // By default the source address: the one place known to reach the sender
+                    // of a message we could not read (its Via may be the broken part).
                     let t = Transmit {
                         proto: src.proto,
                         local: src.local,
-                        dest: src.remote,
+                        dest: error_dest(&e, &src, self.force_rport),
                         conn: src.conn,
                         payload: resp,
                     };
@@ -96,7 +97,7 @@ impl Inbound for Dispatcher {
                     proto = %src.proto,
                     "request"
                 );
-                stamp_via(&mut req, &src);
+                stamp_via(&mut req, &src, self.force_rport);
                 self.on_request(req, src, transports);
             }
         }
@@ -140,12 +141,16 @@ fn strip_content_length(head: &[u8]) -> Bytes {
     Bytes::from(out)
 }
 
-/// RFC 3261 §18.2.1 and RFC 3581 §4: record where the request really came from.
-fn stamp_via(req: &mut Request, src: &Source) {
+/// RFC 3261 §18.2.1 and RFC 3581 §4: record where the request really came from. With
+/// `force_rport` every UDP request is treated as if its Via asked for `rport`.
+fn stamp_via(req: &mut Request, src: &Source, force_rport: bool) {
     let ip = src.remote.ip();
     let Some(mut via) = req.top_via_mut() else {
         return;
     };
+    if force_rport && via.rport == RPort::Absent && !src.proto.is_reliable() {
+        via.rport = RPort::Flag;
+    }
     let wants_rport = via.rport != RPort::Absent;
     let sent_by_is_source = std::str::from_utf8(&via.host)
         .ok()
@@ -169,34 +174,56 @@ fn reply_to(req: &Request, src: &Source) -> Transmit {
         conn: src.conn,
         payload: Bytes::new(),
     };
-    if src.proto.is_reliable() {
-        // Back over the connection it came on; if that closed, to the source address.
-        return t;
+    // Reliable: back over the connection it came on (if that closed, to the source address).
+    if !src.proto.is_reliable() {
+        if let Some(via) = req.headers.top_via() {
+            t.dest = udp_dest(via, src);
+        }
     }
-    let Some(via) = req.headers.top_via() else {
-        return t;
-    };
-    let ip_of = |b: &Bytes| {
+    t
+}
+
+/// RFC 3261 §18.2.2 for unreliable transports, with RFC 3581's rport: maddr, else the
+/// source IP and the rport value (or flag), else `received` (or the source, which is what
+/// `received` would say) and the sent-by port.
+fn udp_dest(via: &Via, src: &Source) -> SocketAddr {
+    let ip_of = |b: &[u8]| {
         std::str::from_utf8(b)
             .ok()
             .map(|h| h.trim_start_matches('[').trim_end_matches(']'))
             .and_then(|h| h.parse::<IpAddr>().ok())
     };
-    let default_port = 5060;
-    if let Some(maddr) = via.maddr.as_ref().and_then(ip_of) {
-        t.dest = SocketAddr::new(maddr, via.port.unwrap_or(default_port));
-    } else if let RPort::Value(p) = via.rport {
-        t.dest = SocketAddr::new(src.remote.ip(), p);
-    } else {
-        let ip = via
-            .received
-            .as_ref()
-            .and_then(ip_of)
-            .or_else(|| ip_of(&via.host))
-            .unwrap_or(src.remote.ip());
-        t.dest = SocketAddr::new(ip, via.port.unwrap_or(default_port));
+    let port = via.port.unwrap_or(5060);
+    if let Some(maddr) = via.maddr.as_deref().and_then(ip_of) {
+        return SocketAddr::new(maddr, port);
     }
-    t
+    match via.rport {
+        RPort::Value(p) => SocketAddr::new(src.remote.ip(), p),
+        RPort::Flag => src.remote,
+        RPort::Absent => {
+            let ip = via
+                .received
+                .as_deref()
+                .and_then(ip_of)
+                .unwrap_or(src.remote.ip());
+            SocketAddr::new(ip, port)
+        }
+    }
+}
+
+/// Where the answer to a message we could not parse goes: its source, unless strict routing
+/// is asked for and its top Via can still be read.
+fn error_dest(e: &crate::sip::ParseError, src: &Source, force_rport: bool) -> SocketAddr {
+    if force_rport || src.proto.is_reliable() {
+        return src.remote;
+    }
+    let mut vias = Vec::new();
+    match e.recovered.as_ref().and_then(|r| r.via.first()) {
+        Some(raw) if crate::sip::header::via::parse_via_list(raw, &mut vias).is_ok() => {
+            vias.first().map(|v| udp_dest(v, src)).unwrap_or(src.remote)
+        }
+        _ => src.remote,
+    }
 }
 
 /// A To tag for our responses: random, so two nodes never pick the same one.

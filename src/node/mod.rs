@@ -65,6 +65,7 @@ impl Node {
         let dispatcher = Arc::new(Dispatcher {
             me: Myself::new(&listen_addrs, &cfg.aliases),
             server_header: cfg.server_header.clone(),
+            force_rport: cfg.force_rport,
             timers,
             table: Arc::new(TransactionTable::default()),
             transports: OnceLock::new(),
