@@ -35,21 +35,26 @@ pub enum Key {
         /// Method class.
         method: KeyMethod,
     },
-    /// RFC 2543 backward compatibility (§17.2.3 last paragraphs).
-    Legacy {
-        /// Request-URI as received.
-        request_uri: Bytes,
-        /// From tag.
-        from_tag: Option<Bytes>,
-        /// Call-ID.
-        call_id: Bytes,
-        /// CSeq number.
-        cseq: u32,
-        /// Top Via, serialized.
-        via: Bytes,
-        /// Method class.
-        method: KeyMethod,
-    },
+    /// RFC 2543 backward compatibility (§17.2.3 last paragraphs); boxed, being rare and
+    /// large, so every key stays small.
+    Legacy(Box<LegacyKey>),
+}
+
+/// The RFC 2543 matching fields.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LegacyKey {
+    /// Request-URI as received.
+    pub request_uri: Bytes,
+    /// From tag.
+    pub from_tag: Option<Bytes>,
+    /// Call-ID.
+    pub call_id: Bytes,
+    /// CSeq number.
+    pub cseq: u32,
+    /// Top Via, serialized.
+    pub via: Bytes,
+    /// Method class.
+    pub method: KeyMethod,
 }
 
 impl KeyMethod {
@@ -94,14 +99,14 @@ impl Key {
                 sent_by: (Bytes::from(via.host.to_ascii_lowercase()), via.port),
                 method: method.owned(),
             }),
-            _ => Some(Key::Legacy {
+            _ => Some(Key::Legacy(Box::new(LegacyKey {
                 request_uri: own(&req.uri().to_bytes()),
                 from_tag: req.headers.from().tag.as_deref().map(own),
                 call_id: own(req.headers.call_id()),
                 cseq: req.headers.cseq().seq,
                 via: own(&via.to_bytes()),
                 method: method.owned(),
-            }),
+            }))),
         }
     }
 }
@@ -148,7 +153,7 @@ mod tests {
     #[test]
     fn rfc2543_requests_match_without_to_tag() {
         let inv = Key::of(&msg("INVITE", "h:5060;branch=1234", "")).unwrap();
-        assert!(matches!(inv, Key::Legacy { .. }));
+        assert!(matches!(inv, Key::Legacy(_)));
         assert_eq!(
             Key::of(&msg("ACK", "h:5060;branch=1234", ";tag=ours")),
             Some(inv)

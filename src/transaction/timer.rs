@@ -66,10 +66,16 @@ impl Timer {
     }
 }
 
-/// Fixed table of deadlines, one slot per [`Timer`]; no allocation.
+/// How many timers a machine can have armed at once: at most two are in the RFC machines
+/// (E+F, A+B, G+H), with room to spare.
+const ARMED: usize = 4;
+
+/// Small fixed table of armed deadlines; no allocation. Four slots of (deadline, timer)
+/// instead of one slot per [`Timer`]: every machine waits on at most two timers at once, and
+/// a parked transaction's size matters (see `docs/benchmarks.md`).
 #[derive(Debug, Clone, Default)]
 pub struct TimerTable {
-    slots: [Option<Instant>; Timer::COUNT],
+    slots: [Option<(Instant, Timer)>; ARMED],
 }
 
 impl TimerTable {
@@ -81,49 +87,60 @@ impl TimerTable {
     /// Arm (or re-arm) `timer` to fire at `at`.
     #[inline]
     pub fn set(&mut self, timer: Timer, at: Instant) {
-        self.slots[timer.index()] = Some(at);
+        if let Some(slot) = self.slots.iter_mut().flatten().find(|(_, t)| *t == timer) {
+            slot.0 = at;
+            return;
+        }
+        if let Some(free) = self.slots.iter_mut().find(|s| s.is_none()) {
+            *free = Some((at, timer));
+            return;
+        }
+        // More timers than any machine arms: a bug in a machine, caught by its tests.
+        debug_assert!(false, "more than {ARMED} timers armed");
+        if let Some(last) = self.slots.iter_mut().max_by_key(|s| s.map(|(at, _)| at)) {
+            *last = Some((at, timer));
+        }
     }
 
     /// Disarm `timer`; harmless if it was not armed.
     #[inline]
     pub fn stop(&mut self, timer: Timer) {
-        self.slots[timer.index()] = None;
+        for s in self.slots.iter_mut() {
+            if matches!(s, Some((_, t)) if *t == timer) {
+                *s = None;
+            }
+        }
     }
 
     /// Disarm every timer.
     pub fn stop_all(&mut self) {
-        self.slots = [None; Timer::COUNT];
+        self.slots = [None; ARMED];
     }
 
     /// Deadline of `timer`, if armed.
     #[inline]
     pub fn get(&self, timer: Timer) -> Option<Instant> {
-        self.slots[timer.index()]
+        self.slots
+            .iter()
+            .flatten()
+            .find(|(_, t)| *t == timer)
+            .map(|(at, _)| *at)
     }
 
     /// Earliest armed deadline.
     pub fn next_timeout(&self) -> Option<Instant> {
-        self.slots.iter().flatten().min().copied()
+        self.slots.iter().flatten().map(|(at, _)| *at).min()
     }
 
     /// The armed timer with the earliest deadline `<= now` (ties broken by
     /// declaration order), without disarming it.
     pub fn expired(&self, now: Instant) -> Option<Timer> {
-        let mut best: Option<(Instant, Timer)> = None;
-        for timer in Timer::ALL {
-            if let Some(at) = self.slots[timer.index()] {
-                // Written out rather than `is_none_or` (Rust 1.82) to keep the
-                // main crate's MSRV of 1.80.
-                let earlier = match best {
-                    Some((b, _)) => at < b,
-                    None => true,
-                };
-                if at <= now && earlier {
-                    best = Some((at, timer));
-                }
-            }
-        }
-        best.map(|(_, t)| t)
+        self.slots
+            .iter()
+            .flatten()
+            .filter(|(at, _)| *at <= now)
+            .min_by_key(|(at, t)| (*at, t.index()))
+            .map(|(_, t)| *t)
     }
 }
 
