@@ -127,7 +127,7 @@ pub fn answer(req: &Request, me: &Myself) -> Answer {
     }
     // RFC 3261 §8.2.3: a body we cannot read gets 415 with Accept.
     if matches!(req.method(), Method::Invite | Method::Options) && !req.body.is_empty() {
-        let ct = h.content_type().map(|c| media_type(c)).unwrap_or_default();
+        let ct = h.content_type().map(media_type).unwrap_or_default();
         if ct != "application/sdp" && !ct.starts_with("multipart/") {
             return Answer::new(415, "Unsupported Media Type").with("Accept", ACCEPT);
         }

@@ -71,13 +71,13 @@ impl<'a> ResponseBuilder<'a> {
             o.extend_from_slice(b"\r\n");
         };
         for v in h.iter().filter(|x| x.kind == HeaderKind::Via) {
-            line(&mut o, b"Via", &v.value);
+            line(&mut o, b"Via", v.value);
         }
         if let Some(f) = h.iter().find(|x| x.kind == HeaderKind::From) {
-            line(&mut o, b"From", &f.value);
+            line(&mut o, b"From", f.value);
         }
         if let Some(t) = h.iter().find(|x| x.kind == HeaderKind::To) {
-            line(&mut o, b"To", &t.value);
+            line(&mut o, b"To", t.value);
             if self.code > 100 && h.to().tag.is_none() {
                 if let Some(tag) = &self.to_tag {
                     o.truncate(o.len() - 2);
@@ -147,7 +147,12 @@ impl<'a> ResponseBuilder<'a> {
                         | HeaderKind::CSeq
                 )
             })
-            .map(|x| Header::new(x.name.clone(), x.value.clone()))
+            .map(|x| {
+                Header::new(
+                    Bytes::copy_from_slice(x.name),
+                    Bytes::copy_from_slice(x.value),
+                )
+            })
             .collect();
         Response {
             version: Bytes::from_static(b"SIP/2.0"),

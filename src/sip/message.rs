@@ -1,52 +1,122 @@
 //! Parsed SIP messages: raw header list in received order plus eagerly typed fields,
 //! with mutators that keep both views and the serialization consistent.
 
-use crate::sip::header::auth::Auth;
-use crate::sip::header::contact::Contact;
+use crate::sip::header::auth::{parse_auth, Auth};
+use crate::sip::header::contact::{parse_contacts, Contact};
 use crate::sip::header::cseq::CSeq;
-use crate::sip::header::name_addr::NameAddr;
-use crate::sip::header::via::{parse_via, Via};
-use crate::sip::header::{Header, HeaderKind};
+use crate::sip::header::name_addr::{parse_list, parse_single, NameAddr};
+use crate::sip::header::tags::parse_option_tags;
+use crate::sip::header::via::{parse_via, parse_via_list, Via};
+use crate::sip::header::{Header, HeaderKind, HeaderRef};
 use crate::sip::method::Method;
 use crate::sip::scan::split_commas;
-use crate::sip::uri::Uri;
+use crate::sip::scan::Sp;
+use crate::sip::uri::{parse_uri, Uri};
 use bytes::Bytes;
 use std::ops::{Deref, DerefMut};
+use std::sync::OnceLock;
 
 /// Headers of a message. Typed fields are read through accessors; all mutation goes
 /// through methods so the raw list (what is serialized) never disagrees with them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `parse_message` validates every typed header but only keeps scalars; structured
+/// values (Via, From/To, Contact, routes, credentials, option tags) are built from the
+/// raw list on first access, so parsing does no per-field refcounting or allocation.
+#[derive(Debug, Clone)]
 pub struct Headers {
+    /// The whole received message; parsed `Header`s are spans into it.
+    pub(crate) buf: Bytes,
     pub(crate) list: Vec<Header>,
-    pub(crate) via: Vec<Via>,
-    pub(crate) from: NameAddr,
-    pub(crate) to: NameAddr,
     pub(crate) call_id: Bytes,
+    pub(crate) via: OnceLock<Vec<Via>>,
+    // Boxed: keeps `Headers` small (it is built on every parse; these only on access).
+    pub(crate) from: OnceLock<Box<NameAddr>>,
+    pub(crate) to: OnceLock<Box<NameAddr>>,
     pub(crate) cseq: CSeq,
     pub(crate) max_forwards: Option<u32>,
-    pub(crate) contact: Vec<Contact>,
+    pub(crate) contact: OnceLock<Vec<Contact>>,
     pub(crate) contact_star: bool,
-    pub(crate) route: Vec<NameAddr>,
-    pub(crate) record_route: Vec<NameAddr>,
-    pub(crate) path: Vec<NameAddr>,
+    pub(crate) route: OnceLock<Vec<NameAddr>>,
+    pub(crate) record_route: OnceLock<Vec<NameAddr>>,
+    pub(crate) path: OnceLock<Vec<NameAddr>>,
     pub(crate) content_length: Option<u32>,
-    pub(crate) content_type: Option<Bytes>,
     pub(crate) expires: Option<u32>,
     pub(crate) min_expires: Option<u32>,
-    pub(crate) require: Vec<Bytes>,
-    pub(crate) proxy_require: Vec<Bytes>,
-    pub(crate) supported: Vec<Bytes>,
-    pub(crate) unsupported: Vec<Bytes>,
-    pub(crate) authorization: Vec<Auth>,
-    pub(crate) proxy_authorization: Vec<Auth>,
-    pub(crate) www_authenticate: Vec<Auth>,
-    pub(crate) proxy_authenticate: Vec<Auth>,
+    pub(crate) require: OnceLock<Vec<Bytes>>,
+    pub(crate) proxy_require: OnceLock<Vec<Bytes>>,
+    pub(crate) supported: OnceLock<Vec<Bytes>>,
+    pub(crate) unsupported: OnceLock<Vec<Bytes>>,
+    pub(crate) authorization: OnceLock<Vec<Auth>>,
+    pub(crate) proxy_authorization: OnceLock<Vec<Auth>>,
+    pub(crate) www_authenticate: OnceLock<Vec<Auth>>,
+    pub(crate) proxy_authenticate: OnceLock<Vec<Auth>>,
+}
+
+/// The typed views are functions of the raw list, so equality is on the list.
+impl PartialEq for Headers {
+    fn eq(&self, o: &Self) -> bool {
+        let (x, y) = (&self.buf[..], &o.buf[..]);
+        self.list.len() == o.list.len()
+            && self
+                .list
+                .iter()
+                .zip(&o.list)
+                .all(|(a, b)| a.as_ref(x) == b.as_ref(y) && a.raw(x) == b.raw(y))
+    }
+}
+impl Eq for Headers {}
+
+fn matches(buf: &[u8], h: &Header, name: &str) -> bool {
+    let k = HeaderKind::from_name(name.as_bytes());
+    if k == HeaderKind::Other {
+        h.kind == HeaderKind::Other && h.name(buf).eq_ignore_ascii_case(name.as_bytes())
+    } else {
+        h.kind == k
+    }
+}
+
+/// Placeholder for a value that failed to re-parse (cannot happen for a list that
+/// `parse_message` validated; keeps the accessors total without panicking).
+fn empty_name_addr() -> NameAddr {
+    NameAddr::from_uri(Uri::Other {
+        scheme: Bytes::new(),
+        raw: Bytes::new(),
+    })
 }
 
 impl Headers {
+    /// Headers with the given raw list and mandatory scalars; typed views are lazy.
+    pub(crate) fn from_list(buf: Bytes, list: Vec<Header>, call_id: Bytes, cseq: CSeq) -> Headers {
+        Headers {
+            buf,
+            list,
+            call_id,
+            via: OnceLock::new(),
+            from: OnceLock::new(),
+            to: OnceLock::new(),
+            cseq,
+            max_forwards: None,
+            contact: OnceLock::new(),
+            contact_star: false,
+            route: OnceLock::new(),
+            record_route: OnceLock::new(),
+            path: OnceLock::new(),
+            content_length: None,
+            expires: None,
+            min_expires: None,
+            require: OnceLock::new(),
+            proxy_require: OnceLock::new(),
+            supported: OnceLock::new(),
+            unsupported: OnceLock::new(),
+            authorization: OnceLock::new(),
+            proxy_authorization: OnceLock::new(),
+            www_authenticate: OnceLock::new(),
+            proxy_authenticate: OnceLock::new(),
+        }
+    }
     /// All header lines in order.
-    pub fn iter(&self) -> impl Iterator<Item = &Header> {
-        self.list.iter()
+    pub fn iter(&self) -> impl Iterator<Item = HeaderRef<'_>> {
+        self.list.iter().map(|h| h.as_ref(&self.buf))
     }
     pub fn len(&self) -> usize {
         self.list.len()
@@ -54,40 +124,72 @@ impl Headers {
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()
     }
-    fn matches(h: &Header, name: &str) -> bool {
-        let k = HeaderKind::from_name(name.as_bytes());
-        if k == HeaderKind::Other {
-            h.kind == HeaderKind::Other && h.name.eq_ignore_ascii_case(name.as_bytes())
-        } else {
-            h.kind == k
-        }
-    }
     /// First raw value of a header (case-insensitive, compact forms understood).
-    pub fn get(&self, name: &str) -> Option<&Bytes> {
+    pub fn get(&self, name: &str) -> Option<&[u8]> {
         self.list
             .iter()
-            .find(|h| Self::matches(h, name))
-            .map(|h| &h.value)
+            .find(|h| matches(&self.buf, h, name))
+            .map(|h| h.value(&self.buf))
     }
     /// All raw values of a header, in order.
-    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Bytes> + 'a {
+    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
         self.list
             .iter()
-            .filter(move |h| Self::matches(h, name))
-            .map(|h| &h.value)
+            .filter(move |h| matches(&self.buf, h, name))
+            .map(|h| h.value(&self.buf))
+    }
+    fn values(&self, kind: HeaderKind) -> impl Iterator<Item = Bytes> + '_ {
+        self.list
+            .iter()
+            .filter(move |h| h.kind == kind)
+            .map(|h| h.value_bytes(&self.buf))
+    }
+    fn first_value(&self, kind: HeaderKind) -> Option<&[u8]> {
+        self.list
+            .iter()
+            .find(|h| h.kind == kind)
+            .map(|h| h.value(&self.buf))
+    }
+    /// Build a list view from every line of `kind` (values were validated at parse).
+    fn collect<T, E>(
+        &self,
+        kind: HeaderKind,
+        f: impl Fn(&Bytes, &mut Vec<T>) -> Result<(), E>,
+    ) -> Vec<T> {
+        let mut out = Vec::new();
+        for v in self.values(kind) {
+            let _ = f(&v, &mut out);
+        }
+        out
+    }
+    fn build_vias(buf: &Bytes, list: &[Header]) -> Vec<Via> {
+        let mut out = Vec::with_capacity(list.iter().filter(|h| h.kind == HeaderKind::Via).count());
+        for h in list.iter().filter(|h| h.kind == HeaderKind::Via) {
+            let _ = parse_via_list(&h.value_bytes(buf), &mut out);
+        }
+        out
+    }
+    fn name_addr(&self, kind: HeaderKind) -> NameAddr {
+        self.values(kind)
+            .next()
+            .and_then(|v| parse_single(&v).ok())
+            .unwrap_or_else(empty_name_addr)
     }
 
     pub fn via(&self) -> &[Via] {
-        &self.via
+        self.via
+            .get_or_init(|| Self::build_vias(&self.buf, &self.list))
     }
     pub fn top_via(&self) -> Option<&Via> {
-        self.via.first()
+        self.via().first()
     }
     pub fn from(&self) -> &NameAddr {
-        &self.from
+        self.from
+            .get_or_init(|| Box::new(self.name_addr(HeaderKind::From)))
     }
     pub fn to(&self) -> &NameAddr {
-        &self.to
+        self.to
+            .get_or_init(|| Box::new(self.name_addr(HeaderKind::To)))
     }
     pub fn call_id(&self) -> &Bytes {
         &self.call_id
@@ -99,26 +201,34 @@ impl Headers {
         self.max_forwards
     }
     pub fn contact(&self) -> &[Contact] {
-        &self.contact
+        self.contact.get_or_init(|| {
+            if self.contact_star {
+                return Vec::new();
+            }
+            self.collect(HeaderKind::Contact, |v, o| parse_contacts(v, o).map(|_| ()))
+        })
     }
     /// `Contact: *` (RFC 3261 §10.2.2).
     pub fn contact_is_star(&self) -> bool {
         self.contact_star
     }
     pub fn route(&self) -> &[NameAddr] {
-        &self.route
+        self.route
+            .get_or_init(|| self.collect(HeaderKind::Route, parse_list))
     }
     pub fn record_route(&self) -> &[NameAddr] {
-        &self.record_route
+        self.record_route
+            .get_or_init(|| self.collect(HeaderKind::RecordRoute, parse_list))
     }
     pub fn path(&self) -> &[NameAddr] {
-        &self.path
+        self.path
+            .get_or_init(|| self.collect(HeaderKind::Path, parse_list))
     }
     pub fn content_length(&self) -> Option<u32> {
         self.content_length
     }
-    pub fn content_type(&self) -> Option<&Bytes> {
-        self.content_type.as_ref()
+    pub fn content_type(&self) -> Option<&[u8]> {
+        self.first_value(HeaderKind::ContentType)
     }
     pub fn expires(&self) -> Option<u32> {
         self.expires
@@ -127,28 +237,70 @@ impl Headers {
         self.min_expires
     }
     pub fn require(&self) -> &[Bytes] {
-        &self.require
+        self.require
+            .get_or_init(|| self.collect(HeaderKind::Require, parse_option_tags))
     }
     pub fn proxy_require(&self) -> &[Bytes] {
-        &self.proxy_require
+        self.proxy_require
+            .get_or_init(|| self.collect(HeaderKind::ProxyRequire, parse_option_tags))
     }
     pub fn supported(&self) -> &[Bytes] {
-        &self.supported
+        self.supported
+            .get_or_init(|| self.collect(HeaderKind::Supported, parse_option_tags))
     }
     pub fn unsupported(&self) -> &[Bytes] {
-        &self.unsupported
+        self.unsupported
+            .get_or_init(|| self.collect(HeaderKind::Unsupported, parse_option_tags))
+    }
+    fn auths(&self, kind: HeaderKind) -> Vec<Auth> {
+        self.collect(kind, |v, o| parse_auth(v).map(|a| o.push(a)))
     }
     pub fn authorization(&self) -> &[Auth] {
-        &self.authorization
+        self.authorization
+            .get_or_init(|| self.auths(HeaderKind::Authorization))
     }
     pub fn proxy_authorization(&self) -> &[Auth] {
-        &self.proxy_authorization
+        self.proxy_authorization
+            .get_or_init(|| self.auths(HeaderKind::ProxyAuthorization))
     }
     pub fn www_authenticate(&self) -> &[Auth] {
-        &self.www_authenticate
+        self.www_authenticate
+            .get_or_init(|| self.auths(HeaderKind::WwwAuthenticate))
     }
     pub fn proxy_authenticate(&self) -> &[Auth] {
-        &self.proxy_authenticate
+        self.proxy_authenticate
+            .get_or_init(|| self.auths(HeaderKind::ProxyAuthenticate))
+    }
+
+    /// Run `f` on the materialized Via list (building it first if needed).
+    fn with_vias<R>(&mut self, f: impl FnOnce(&mut Vec<Via>) -> R) -> R {
+        let mut v = match self.via.take() {
+            Some(v) => v,
+            None => Self::build_vias(&self.buf, &self.list),
+        };
+        let r = f(&mut v);
+        self.via = OnceLock::from(v);
+        r
+    }
+    /// Run `f` on a materialized Route / Record-Route list.
+    fn with_routes<R>(&mut self, kind: HeaderKind, f: impl FnOnce(&mut Vec<NameAddr>) -> R) -> R {
+        let cell = if kind == HeaderKind::Route {
+            &mut self.route
+        } else {
+            &mut self.record_route
+        };
+        let mut v = match cell.take() {
+            Some(v) => v,
+            None => self.collect(kind, parse_list),
+        };
+        let r = f(&mut v);
+        let cell = if kind == HeaderKind::Route {
+            &mut self.route
+        } else {
+            &mut self.record_route
+        };
+        *cell = OnceLock::from(v);
+        r
     }
 
     // ---- raw-list plumbing for multi-valued headers ----
@@ -174,13 +326,11 @@ impl Headers {
         let Some(idx) = self.first_index(kind) else {
             return;
         };
-        let v = self.list[idx].value.clone();
+        let v = self.list[idx].value_bytes(&self.buf);
         match split_commas(&v) {
             Some(parts) if parts.len() > 1 => {
                 let rest_start = parts[1].as_ptr() as usize - v.as_ptr() as usize;
-                let h = &mut self.list[idx];
-                h.value = v.slice(rest_start..);
-                h.raw = Bytes::new();
+                self.list[idx].skip_value(rest_start);
             }
             _ => {
                 self.list.remove(idx);
@@ -197,47 +347,42 @@ impl Headers {
 
     /// Mutable access to the top Via; changes are written back when the guard drops.
     pub fn top_via_mut(&mut self) -> Option<TopViaMut<'_>> {
-        if self.via.is_empty() {
-            None
-        } else {
-            Some(TopViaMut { h: self })
-        }
+        let v = self.with_vias(|v| v.first().cloned())?;
+        Some(TopViaMut { h: self, v })
     }
     /// Push a Via on top (RFC 3261 §16.6 step 8).
     pub fn push_via(&mut self, via: Via) {
         let b = via.to_bytes();
         // Re-parse our own serialization so typed and raw views are identical.
         let via = parse_via(&b).unwrap_or(via);
+        self.with_vias(|v| v.insert(0, via));
         self.push_first_value(HeaderKind::Via, b, 0);
-        self.via.insert(0, via);
     }
     /// Remove the top Via (RFC 3261 §16.7 step 3).
     pub fn pop_via(&mut self) -> Option<Via> {
-        if self.via.is_empty() {
-            return None;
-        }
+        let top = self.with_vias(|v| (!v.is_empty()).then(|| v.remove(0)))?;
         self.pop_first_value(HeaderKind::Via);
-        Some(self.via.remove(0))
+        Some(top)
     }
     /// Push a Route on top (e.g. strict-routing fixups, RFC 3261 §16.6 step 4).
     pub fn push_route(&mut self, r: NameAddr) {
         let pos = self.after_vias();
-        self.push_first_value(HeaderKind::Route, r.to_bytes(), pos);
-        self.route.insert(0, r);
+        let b = r.to_bytes();
+        self.with_routes(HeaderKind::Route, |v| v.insert(0, r));
+        self.push_first_value(HeaderKind::Route, b, pos);
     }
     /// Remove the topmost Route (RFC 3261 §16.4).
     pub fn pop_route(&mut self) -> Option<NameAddr> {
-        if self.route.is_empty() {
-            return None;
-        }
+        let top = self.with_routes(HeaderKind::Route, |v| (!v.is_empty()).then(|| v.remove(0)))?;
         self.pop_first_value(HeaderKind::Route);
-        Some(self.route.remove(0))
+        Some(top)
     }
     /// Insert a Record-Route at the top (RFC 3261 §16.6 step 4).
     pub fn insert_record_route(&mut self, r: NameAddr) {
         let pos = self.after_vias();
-        self.push_first_value(HeaderKind::RecordRoute, r.to_bytes(), pos);
-        self.record_route.insert(0, r);
+        let b = r.to_bytes();
+        self.with_routes(HeaderKind::RecordRoute, |v| v.insert(0, r));
+        self.push_first_value(HeaderKind::RecordRoute, b, pos);
     }
     fn after_vias(&self) -> usize {
         self.list
@@ -260,8 +405,9 @@ impl Headers {
     /// Replace all lines of `name` by one `name: value` line (in place of the first).
     /// Only for headers without typed state or whose typed state the caller updates.
     fn set_raw(&mut self, name: &str, value: Bytes) {
-        let idx = self.list.iter().position(|h| Self::matches(h, name));
-        self.list.retain(|h| !Self::matches(h, name));
+        let buf = &self.buf;
+        let idx = self.list.iter().position(|h| matches(buf, h, name));
+        self.list.retain(|h| !matches(buf, h, name));
         let h = Header::new(Bytes::copy_from_slice(name.as_bytes()), value);
         match idx {
             Some(i) => self.list.insert(i.min(self.list.len()), h),
@@ -287,7 +433,8 @@ impl Headers {
             return 0;
         }
         let before = self.list.len();
-        self.list.retain(|h| !Self::matches(h, name));
+        let buf = &self.buf;
+        self.list.retain(|h| !matches(buf, h, name));
         before - self.list.len()
     }
     fn is_typed(&self, name: &str) -> bool {
@@ -327,15 +474,15 @@ impl Headers {
                     continue;
                 }
                 cl_done = true;
-                if self.content_length == Some(body_len as u32) && !h.raw.is_empty() {
-                    h.write_to(out);
+                if self.content_length == Some(body_len as u32) && h.raw(&self.buf).is_some() {
+                    h.write_to(&self.buf, out);
                 } else {
-                    out.extend_from_slice(&h.name);
+                    out.extend_from_slice(h.name(&self.buf));
                     out.extend_from_slice(format!(": {body_len}\r\n").as_bytes());
                 }
                 continue;
             }
-            h.write_to(out);
+            h.write_to(&self.buf, out);
         }
         if !cl_done {
             out.extend_from_slice(format!("Content-Length: {body_len}\r\n").as_bytes());
@@ -343,9 +490,11 @@ impl Headers {
     }
 }
 
-/// Guard giving `&mut Via` to the top Via; re-serializes it into the raw list on drop.
+/// Guard giving `&mut Via` to (a copy of) the top Via; written back into both the
+/// typed list and the raw list when it drops.
 pub struct TopViaMut<'a> {
     h: &'a mut Headers,
+    v: Via,
 }
 
 impl TopViaMut<'_> {
@@ -363,31 +512,35 @@ impl TopViaMut<'_> {
 impl Deref for TopViaMut<'_> {
     type Target = Via;
     fn deref(&self) -> &Via {
-        &self.h.via[0]
+        &self.v
     }
 }
 impl DerefMut for TopViaMut<'_> {
     fn deref_mut(&mut self) -> &mut Via {
-        &mut self.h.via[0]
+        &mut self.v
     }
 }
 impl Drop for TopViaMut<'_> {
     fn drop(&mut self) {
-        if let Some(v) = self.h.via.first() {
-            let b = v.to_bytes();
-            if let Ok(v2) = parse_via(&b) {
-                self.h.via[0] = v2;
+        let b = self.v.to_bytes();
+        let v2 = parse_via(&b).unwrap_or_else(|_| self.v.clone());
+        self.h.with_vias(|v| {
+            if let Some(top) = v.first_mut() {
+                *top = v2;
             }
-            self.h.replace_first_value(HeaderKind::Via, b);
-        }
+        });
+        self.h.replace_first_value(HeaderKind::Via, b);
     }
 }
 
 /// A SIP request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Request {
     pub(crate) method: Method,
-    pub(crate) uri: Uri,
+    /// Request-URI, built on first access from `uri_sp` (validated at parse time).
+    pub(crate) uri: OnceLock<Box<Uri>>,
+    /// Span of the Request-URI inside `start_raw`.
+    pub(crate) uri_sp: Sp,
     pub(crate) version: Bytes,
     pub headers: Box<Headers>,
     pub body: Bytes,
@@ -400,14 +553,24 @@ impl Request {
         &self.method
     }
     pub fn uri(&self) -> &Uri {
-        &self.uri
+        self.uri.get_or_init(|| {
+            let raw = self
+                .start_raw
+                .get(self.uri_sp.0..self.uri_sp.1)
+                .map(|r| self.start_raw.slice_ref(r))
+                .unwrap_or_default();
+            Box::new(parse_uri(raw).unwrap_or(Uri::Other {
+                scheme: Bytes::new(),
+                raw: Bytes::new(),
+            }))
+        })
     }
     pub fn version(&self) -> &Bytes {
         &self.version
     }
     /// Replace the Request-URI (RFC 3261 §16.5 / §16.6 step 2).
     pub fn set_uri(&mut self, uri: Uri) {
-        self.uri = uri;
+        self.uri = OnceLock::from(Box::new(uri));
         self.start_raw = Bytes::new();
     }
     pub fn top_via_mut(&mut self) -> Option<TopViaMut<'_>> {
@@ -418,7 +581,7 @@ impl Request {
         if self.start_raw.is_empty() {
             out.extend_from_slice(self.method.as_bytes());
             out.push(b' ');
-            self.uri.write_to(&mut out);
+            self.uri().write_to(&mut out);
             out.push(b' ');
             out.extend_from_slice(&self.version);
         } else {
@@ -431,6 +594,18 @@ impl Request {
         Bytes::from(out)
     }
 }
+
+impl PartialEq for Request {
+    fn eq(&self, o: &Self) -> bool {
+        self.method == o.method
+            && self.uri() == o.uri()
+            && self.version == o.version
+            && self.headers == o.headers
+            && self.body == o.body
+            && self.start_raw == o.start_raw
+    }
+}
+impl Eq for Request {}
 
 /// A SIP response.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -26,7 +26,17 @@ pub enum Method {
 impl Method {
     /// Classify a method token (exact, case-sensitive match).
     pub fn from_bytes(b: Bytes) -> Method {
-        match b.as_ref() {
+        Self::known(&b).unwrap_or(Method::Other(b))
+    }
+    /// Classify `src[sp]`; slices `src` only for an extension method.
+    pub(crate) fn from_slice(src: &Bytes, sp: crate::sip::scan::Sp) -> Method {
+        match src.get(sp.0..sp.1).and_then(Self::known) {
+            Some(m) => m,
+            None => Method::Other(src.slice(sp.0..sp.1)),
+        }
+    }
+    fn known(b: &[u8]) -> Option<Method> {
+        Some(match b {
             b"INVITE" => Method::Invite,
             b"ACK" => Method::Ack,
             b"BYE" => Method::Bye,
@@ -41,8 +51,8 @@ impl Method {
             b"REFER" => Method::Refer,
             b"MESSAGE" => Method::Message,
             b"UPDATE" => Method::Update,
-            _ => Method::Other(b),
-        }
+            _ => return None,
+        })
     }
     pub fn as_bytes(&self) -> &[u8] {
         match self {

@@ -1,8 +1,11 @@
 //! SIP message layer: zero-copy parser, typed headers, mutation, serialization and
 //! response building (RFC 3261, robustness per RFC 4475).
 //!
-//! Entry points: [`parse_message`], [`parse_uri`], [`ResponseBuilder`]. All header
-//! values and URI parts are `Bytes` slices of the received buffer.
+//! Entry points: [`parse_message`], [`parse_uri`], [`ResponseBuilder`]. A parsed
+//! message keeps one `Bytes` of the received buffer; header lines are byte offsets
+//! into it. `parse_message` validates every typed header (RFC 4475) without building
+//! structures; typed views (Via, From/To, Contact, ...) are built on first access as
+//! zero-copy `Bytes` slices of that buffer.
 //!
 //! Transport notes for the caller: the parser treats its input as one complete
 //! message. Over UDP, octets beyond Content-Length are discarded (RFC 3261 §18.3);

@@ -2,18 +2,19 @@
 //! the RFC 3261 / RFC 4475 semantic checks.
 
 use crate::sip::error::{ParseError, Recovered};
-use crate::sip::header::auth::parse_auth;
-use crate::sip::header::contact::{delta_seconds, parse_contacts};
-use crate::sip::header::cseq::parse_cseq;
-use crate::sip::header::name_addr::{parse_list, parse_single, NaError, NameAddr};
-use crate::sip::header::tags::{parse_option_tags, parse_u32};
-use crate::sip::header::via::parse_via_list;
+use crate::sip::header::auth::scan_auth;
+use crate::sip::header::contact::{delta_seconds, scan_contacts};
+use crate::sip::header::cseq::{parse_cseq_sp, CSeq};
+use crate::sip::header::name_addr::{scan_list, scan_single, NaError};
+use crate::sip::header::tags::{parse_u32, scan_option_tags};
+use crate::sip::header::via::scan_via_list;
 use crate::sip::header::{Header, HeaderKind};
 use crate::sip::message::{Headers, Message, Request, Response};
 use crate::sip::method::Method;
-use crate::sip::scan::{find_byte, is_token, trim};
-use crate::sip::uri::{parse_uri, Uri};
+use crate::sip::scan::{find_byte, is_token, trim, Sp};
+use crate::sip::uri::parse_uri_sp;
 use bytes::Bytes;
+use std::sync::OnceLock;
 
 /// Largest message accepted (bytes); bigger input is refused without allocation.
 pub const MAX_MESSAGE_SIZE: usize = 64 * 1024;
@@ -30,7 +31,8 @@ fn bad<T>(reason: &'static str) -> PResult<T> {
 enum Start {
     Req {
         method: Method,
-        uri: Uri,
+        uri_sp: Sp,
+        has_uri_headers: bool,
         version: Bytes,
     },
     Resp {
@@ -68,7 +70,7 @@ pub fn parse_message(buf: Bytes) -> Result<Message, ParseError> {
     let fail = |status: u16, reason: &'static str, list: &[Header]| -> ParseError {
         let mut e = ParseError::new(status, reason);
         if !is_response {
-            e.recovered = recover(list);
+            e.recovered = recover(&buf, list);
         }
         e
     };
@@ -79,11 +81,7 @@ pub fn parse_message(buf: Bytes) -> Result<Message, ParseError> {
     if let Some((st, r)) = raw_err {
         return Err(fail(st, r, &list));
     }
-    let method = match &start {
-        Start::Req { method, .. } => Some(method),
-        Start::Resp { .. } => None,
-    };
-    let headers = match type_headers(&list, method) {
+    let headers = match type_headers(&buf, &list) {
         Ok(h) => h,
         Err((st, r)) => return Err(fail(st, r, &list)),
     };
@@ -107,18 +105,17 @@ pub fn parse_message(buf: Bytes) -> Result<Message, ParseError> {
     Ok(match start {
         Start::Req {
             method,
-            uri,
+            uri_sp,
+            has_uri_headers,
             version,
         } => {
-            if let Uri::Sip(s) = &uri {
-                // RFC 3261 §19.1.1 table: headers are not allowed in a Request-URI.
-                if !s.headers.is_empty() {
-                    return Err(fail(
-                        400,
-                        "Bad Request - Request-URI contains escaped headers",
-                        &list,
-                    ));
-                }
+            // RFC 3261 §19.1.1 table: headers are not allowed in a Request-URI.
+            if has_uri_headers {
+                return Err(fail(
+                    400,
+                    "Bad Request - Request-URI contains escaped headers",
+                    &list,
+                ));
             }
             if headers.cseq.method != method {
                 return Err(fail(
@@ -129,7 +126,8 @@ pub fn parse_message(buf: Bytes) -> Result<Message, ParseError> {
             }
             Message::Request(Request {
                 method,
-                uri,
+                uri: OnceLock::new(),
+                uri_sp,
                 version,
                 headers: finish(headers, list),
                 body,
@@ -208,14 +206,21 @@ fn parse_start_line(line: &Bytes, is_response: bool) -> PResult<Start> {
         return bad("Bad Request - Malformed method");
     }
     let u = &line[first + 1..last];
-    if u.is_empty() || u.iter().any(|&c| c == b' ' || c == b'\t') {
+    if u.is_empty() {
         return bad("Bad Request - Malformed Request-Line");
     }
-    let uri = parse_uri(line.slice(first + 1..last))
-        .map_err(|_| (400, "Bad Request - Malformed Request-URI"))?;
+    // SP / HT are not URI characters: look for them only when the URI is refused.
+    let uri = parse_uri_sp(u).map_err(|_| {
+        if u.iter().any(|&c| c == b' ' || c == b'\t') {
+            (400, "Bad Request - Malformed Request-Line")
+        } else {
+            (400, "Bad Request - Malformed Request-URI")
+        }
+    })?;
     Ok(Start::Req {
-        method: Method::from_bytes(line.slice(..first)),
-        uri,
+        method: Method::from_slice(line, (0, first)),
+        uri_sp: (first + 1, last),
+        has_uri_headers: uri.has_headers(),
         version,
     })
 }
@@ -270,6 +275,34 @@ fn split_headers(
             continue;
         }
         let line = &b[start..end];
+        // Fast path: token name, optional SP/HT, colon (RFC 3261 §7.3.1).
+        let nl = line
+            .iter()
+            .position(|&c| !is_token(c))
+            .unwrap_or(line.len());
+        let mut j = nl;
+        while j < line.len() && (line[j] == b' ' || line[j] == b'\t') {
+            j += 1;
+        }
+        if nl > 0 && line.get(j) == Some(&b':') {
+            if list.len() >= MAX_HEADERS {
+                err.get_or_insert((400, "Bad Request - Too many header fields"));
+                continue;
+            }
+            let value = trim(&line[j + 1..]);
+            let vs = if value.is_empty() {
+                start + j + 1
+            } else {
+                value.as_ptr() as usize - b.as_ptr() as usize
+            };
+            list.push(Header::parsed(
+                HeaderKind::from_token(&line[..nl]),
+                (start, start + nl),
+                (vs, vs + value.len()),
+                end,
+            ));
+            continue;
+        }
         let Some(colon) = line.iter().position(|&c| c == b':') else {
             err.get_or_insert((400, "Bad Request - Malformed header line"));
             continue;
@@ -293,31 +326,32 @@ fn split_headers(
         } else {
             value.as_ptr() as usize - b.as_ptr() as usize
         };
-        list.push(Header {
-            kind: HeaderKind::from_name(name),
-            name: buf.slice(start..start + ne),
-            value: buf.slice(vs..vs + value.len()),
-            raw: buf.slice(start..end),
-        });
+        list.push(Header::parsed(
+            HeaderKind::from_name(name),
+            (start, start + ne),
+            (vs, vs + value.len()),
+            end,
+        ));
     }
 }
 
-fn recover(list: &[Header]) -> Option<Box<Recovered>> {
+fn recover(buf: &Bytes, list: &[Header]) -> Option<Box<Recovered>> {
     let mut r = Recovered::default();
     for h in list {
+        let v = || h.value_bytes(buf);
         match h.kind {
-            HeaderKind::Via if r.via.len() < 32 => r.via.push(h.value.clone()),
+            HeaderKind::Via if r.via.len() < 32 => r.via.push(v()),
             HeaderKind::From => {
-                r.from.get_or_insert_with(|| h.value.clone());
+                r.from.get_or_insert_with(v);
             }
             HeaderKind::To => {
-                r.to.get_or_insert_with(|| h.value.clone());
+                r.to.get_or_insert_with(v);
             }
             HeaderKind::CallId => {
-                r.call_id.get_or_insert_with(|| h.value.clone());
+                r.call_id.get_or_insert_with(v);
             }
             HeaderKind::CSeq => {
-                r.cseq.get_or_insert_with(|| h.value.clone());
+                r.cseq.get_or_insert_with(v);
             }
             _ => {}
         }
@@ -349,44 +383,39 @@ fn na_reason(kind: HeaderKind, e: NaError) -> &'static str {
     }
 }
 
-fn type_headers(list: &[Header], _method: Option<&Method>) -> PResult<Box<Headers>> {
-    let mut via = Vec::with_capacity(4);
-    let mut from: Option<NameAddr> = None;
-    let mut to: Option<NameAddr> = None;
-    let mut call_id: Option<Bytes> = None;
+/// Validate every typed header (RFC 3261 §20 grammars, RFC 4475 torture cases) and keep
+/// the scalars; structured values are rebuilt lazily by the `Headers` accessors.
+fn type_headers(buf: &Bytes, list: &[Header]) -> PResult<Box<Headers>> {
+    let mut vias = 0usize;
+    let (mut from, mut to) = (false, false);
+    let mut call_id = None;
     let mut cseq = None;
     let mut max_forwards = None;
-    let mut contact = Vec::new();
-    let mut contact_star = false;
-    let mut route = Vec::new();
-    let mut record_route = Vec::new();
-    let mut path = Vec::new();
+    let (mut contact_star, mut contact_any) = (false, false);
     let mut content_length: Option<u32> = None;
-    let mut content_type = None;
+    let mut content_type = false;
     let mut expires = None;
     let mut min_expires = None;
-    let (mut require, mut proxy_require, mut supported, mut unsupported) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut authorization, mut proxy_authorization, mut www_authenticate, mut proxy_authenticate) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
 
     for h in list {
-        let v = &h.value;
+        let v: &[u8] = h.value(buf);
         use HeaderKind as K;
         match h.kind {
-            K::Via => parse_via_list(v, &mut via)
+            K::Via => scan_via_list(v, |_| vias += 1)
                 .map_err(|_| (400, "Bad Request - Malformed Via header"))?,
             K::From => {
-                if from.is_some() {
+                if from {
                     return bad("Bad Request - Multiple From headers");
                 }
-                from = Some(parse_single(v).map_err(|e| (400, na_reason(K::From, e)))?);
+                scan_single(v).map_err(|e| (400, na_reason(K::From, e)))?;
+                from = true;
             }
             K::To => {
-                if to.is_some() {
+                if to {
                     return bad("Bad Request - Multiple To headers");
                 }
-                to = Some(parse_single(v).map_err(|e| (400, na_reason(K::To, e)))?);
+                scan_single(v).map_err(|e| (400, na_reason(K::To, e)))?;
+                to = true;
             }
             K::CallId => {
                 if call_id.is_some() {
@@ -396,14 +425,19 @@ fn type_headers(list: &[Header], _method: Option<&Method>) -> PResult<Box<Header
                 if v.is_empty() || v.iter().any(|&c| c <= b' ' || c >= 0x7f) {
                     return bad("Bad Request - Malformed Call-ID header");
                 }
-                call_id = Some(v.clone());
+                call_id = Some(h.value_bytes(buf));
             }
             K::CSeq => {
                 if cseq.is_some() {
                     return bad("Bad Request - Multiple CSeq headers");
                 }
-                cseq =
-                    Some(parse_cseq(v).map_err(|_| (400, "Bad Request - Malformed CSeq header"))?);
+                let vs = h.value_span().0;
+                let (n, m) =
+                    parse_cseq_sp(v).map_err(|_| (400, "Bad Request - Malformed CSeq header"))?;
+                cseq = Some(CSeq {
+                    seq: n,
+                    method: Method::from_slice(buf, (vs + m.0, vs + m.1)),
+                });
             }
             K::MaxForwards => {
                 if max_forwards.is_some() {
@@ -414,17 +448,15 @@ fn type_headers(list: &[Header], _method: Option<&Method>) -> PResult<Box<Header
                 max_forwards = Some(n.ok_or((400, "Bad Request - Malformed Max-Forwards header"))?);
             }
             K::Contact => {
-                contact_star |=
-                    parse_contacts(v, &mut contact).map_err(|e| (400, na_reason(K::Contact, e)))?;
-                if contact_star && !contact.is_empty() {
+                contact_star |= scan_contacts(v, |_| contact_any = true)
+                    .map_err(|e| (400, na_reason(K::Contact, e)))?;
+                if contact_star && contact_any {
                     return bad("Bad Request - Contact * mixed with addresses");
                 }
             }
-            K::Route => parse_list(v, &mut route).map_err(|e| (400, na_reason(K::Route, e)))?,
-            K::RecordRoute => {
-                parse_list(v, &mut record_route).map_err(|e| (400, na_reason(K::RecordRoute, e)))?
+            K::Route | K::RecordRoute | K::Path => {
+                scan_list(v, |_| ()).map_err(|e| (400, na_reason(h.kind, e)))?
             }
-            K::Path => parse_list(v, &mut path).map_err(|e| (400, na_reason(K::Path, e)))?,
             K::ContentLength => {
                 let n = parse_u32(v).ok_or((400, "Bad Request - Malformed Content-Length"))?;
                 if content_length.is_some_and(|c| c != n) {
@@ -433,76 +465,58 @@ fn type_headers(list: &[Header], _method: Option<&Method>) -> PResult<Box<Header
                 content_length = Some(n);
             }
             K::ContentType => {
-                if content_type.is_some() {
+                if content_type {
                     return bad("Bad Request - Multiple Content-Type headers");
                 }
                 if !v.contains(&b'/') {
                     return bad("Bad Request - Malformed Content-Type header");
                 }
-                content_type = Some(v.clone());
+                content_type = true;
             }
             K::Expires => expires = Some(delta_seconds(v)),
             K::MinExpires => min_expires = Some(delta_seconds(v)),
-            K::Require => parse_option_tags(v, &mut require)
+            K::Require => scan_option_tags(v, |_| ())
                 .map_err(|_| (400, "Bad Request - Malformed Require header"))?,
-            K::ProxyRequire => parse_option_tags(v, &mut proxy_require)
+            K::ProxyRequire => scan_option_tags(v, |_| ())
                 .map_err(|_| (400, "Bad Request - Malformed Proxy-Require header"))?,
-            K::Supported => parse_option_tags(v, &mut supported)
+            K::Supported => scan_option_tags(v, |_| ())
                 .map_err(|_| (400, "Bad Request - Malformed Supported header"))?,
-            K::Unsupported => parse_option_tags(v, &mut unsupported)
+            K::Unsupported => scan_option_tags(v, |_| ())
                 .map_err(|_| (400, "Bad Request - Malformed Unsupported header"))?,
-            K::Authorization => authorization.push(
-                parse_auth(v).map_err(|_| (400, "Bad Request - Malformed Authorization header"))?,
-            ),
-            K::ProxyAuthorization => proxy_authorization.push(
-                parse_auth(v)
-                    .map_err(|_| (400, "Bad Request - Malformed Proxy-Authorization header"))?,
-            ),
-            K::WwwAuthenticate => www_authenticate.push(
-                parse_auth(v)
-                    .map_err(|_| (400, "Bad Request - Malformed WWW-Authenticate header"))?,
-            ),
-            K::ProxyAuthenticate => proxy_authenticate.push(
-                parse_auth(v)
-                    .map_err(|_| (400, "Bad Request - Malformed Proxy-Authenticate header"))?,
-            ),
+            K::Authorization => scan_auth(v, |_, _| ())
+                .map(drop)
+                .map_err(|_| (400, "Bad Request - Malformed Authorization header"))?,
+            K::ProxyAuthorization => scan_auth(v, |_, _| ())
+                .map(drop)
+                .map_err(|_| (400, "Bad Request - Malformed Proxy-Authorization header"))?,
+            K::WwwAuthenticate => scan_auth(v, |_, _| ())
+                .map(drop)
+                .map_err(|_| (400, "Bad Request - Malformed WWW-Authenticate header"))?,
+            K::ProxyAuthenticate => scan_auth(v, |_, _| ())
+                .map(drop)
+                .map_err(|_| (400, "Bad Request - Malformed Proxy-Authenticate header"))?,
             _ => {}
         }
     }
     // RFC 3261 §8.1.1: mandatory headers (Max-Forwards is tolerated when absent).
-    if via.is_empty() {
+    if vias == 0 {
         return bad("Bad Request - Missing Via header");
     }
-    let from = from.ok_or((400, "Bad Request - Missing From header"))?;
-    let to = to.ok_or((400, "Bad Request - Missing To header"))?;
+    if !from {
+        return bad("Bad Request - Missing From header");
+    }
+    if !to {
+        return bad("Bad Request - Missing To header");
+    }
     let call_id = call_id.ok_or((400, "Bad Request - Missing Call-ID header"))?;
     let cseq = cseq.ok_or((400, "Bad Request - Missing CSeq header"))?;
-    Ok(Box::new(Headers {
-        list: Vec::new(),
-        via,
-        from,
-        to,
-        call_id,
-        cseq,
-        max_forwards,
-        contact,
-        contact_star,
-        route,
-        record_route,
-        path,
-        content_length,
-        content_type,
-        expires,
-        min_expires,
-        require,
-        proxy_require,
-        supported,
-        unsupported,
-        authorization,
-        proxy_authorization,
-        www_authenticate,
-        proxy_authenticate,
-    }))
+    let mut h = Box::new(Headers::from_list(buf.clone(), Vec::new(), call_id, cseq));
+    h.max_forwards = max_forwards;
+    h.contact_star = contact_star;
+    h.content_length = content_length;
+    h.expires = expires;
+    h.min_expires = min_expires;
+    Ok(h)
 }
 
 #[cfg(test)]
@@ -520,7 +534,7 @@ mod tests {
         );
         assert_eq!(h.from().tag.as_deref(), Some(&b"1"[..]));
         assert_eq!(h.cseq().seq, 1);
-        assert_eq!(&h.get("x-long").unwrap()[..], b"one\r\n  two");
+        assert_eq!(h.get("x-long").unwrap(), b"one\r\n  two");
         assert_eq!(h.len(), 6);
     }
 

@@ -4,8 +4,6 @@
 //! so "LWS" here means any run of SP / HT / CR / LF.
 
 use bytes::Bytes;
-use nom::bytes::complete::take_while1;
-use nom::IResult;
 
 /// RFC 3261 §25.1 `token` characters.
 const fn token_table() -> [bool; 256] {
@@ -24,7 +22,7 @@ const fn token_table() -> [bool; 256] {
 }
 static TOKEN: [bool; 256] = token_table();
 
-#[inline]
+#[inline(always)]
 pub(crate) fn is_token(c: u8) -> bool {
     TOKEN[c as usize]
 }
@@ -37,46 +35,63 @@ pub(crate) fn is_lws(c: u8) -> bool {
 /// Generic parameter value chars: token plus what `host` / IPv6 needs (RFC 3261 `gen-value`).
 #[inline]
 pub(crate) fn is_gen_value(c: u8) -> bool {
-    is_token(c) || matches!(c, b':' | b'[' | b']')
+    GEN_VALUE[c as usize]
+}
+const fn gen_value_table() -> [bool; 256] {
+    let mut t = token_table();
+    t[b':' as usize] = true;
+    t[b'[' as usize] = true;
+    t[b']' as usize] = true;
+    t
+}
+static GEN_VALUE: [bool; 256] = gen_value_table();
+
+/// A byte span `(start, end)` inside the slice a [`Scanner`] runs over. Parsers record
+/// spans and build `Bytes` only when a typed value is materialized (hot path: no
+/// refcount traffic while validating).
+pub(crate) type Sp = (usize, usize);
+
+/// Zero-copy `Bytes` of a span.
+#[inline]
+pub(crate) fn sl(b: &Bytes, sp: Sp) -> Bytes {
+    b.slice(sp.0..sp.1)
 }
 
-pub(crate) fn nom_token(i: &[u8]) -> IResult<&[u8], &[u8]> {
-    take_while1(is_token)(i)
+/// Optional span → optional `Bytes`.
+#[inline]
+pub(crate) fn osl(b: &Bytes, sp: Option<Sp>) -> Option<Bytes> {
+    sp.map(|sp| sl(b, sp))
 }
 
-/// Cursor over one header value; every produced slice is a zero-copy `Bytes` of `src`.
+/// Cursor over one header value; produces spans of `src`.
 pub(crate) struct Scanner<'a> {
-    pub src: &'a Bytes,
+    pub src: &'a [u8],
     pub pos: usize,
 }
 
 impl<'a> Scanner<'a> {
-    pub fn new(src: &'a Bytes) -> Self {
+    pub fn new(src: &'a [u8]) -> Self {
         Scanner { src, pos: 0 }
     }
-    #[inline]
+    #[inline(always)]
     pub fn rest(&self) -> &'a [u8] {
         self.src.get(self.pos..).unwrap_or(&[])
     }
-    #[inline]
+    #[inline(always)]
     pub fn peek(&self) -> Option<u8> {
         self.src.get(self.pos).copied()
     }
-    #[inline]
+    #[inline(always)]
     pub fn at_end(&self) -> bool {
         self.pos >= self.src.len()
     }
-    #[inline]
+    #[inline(always)]
     pub fn skip_lws(&mut self) {
-        while let Some(c) = self.peek() {
-            if !is_lws(c) {
-                break;
-            }
-            self.pos += 1;
-        }
+        let r = self.rest();
+        self.pos += r.iter().position(|&c| !is_lws(c)).unwrap_or(r.len());
     }
     /// Skip LWS then consume `c` if present.
-    #[inline]
+    #[inline(always)]
     pub fn eat(&mut self, c: u8) -> bool {
         self.skip_lws();
         if self.peek() == Some(c) {
@@ -86,58 +101,40 @@ impl<'a> Scanner<'a> {
             false
         }
     }
-    #[inline]
-    pub fn slice(&self, a: usize, b: usize) -> Bytes {
-        self.src.slice(a..b)
-    }
     /// A `token` at the cursor (no LWS skipping).
-    pub fn token(&mut self) -> Option<Bytes> {
-        let rest = self.rest();
-        match nom_token(rest) {
-            Ok((_, t)) => {
-                let a = self.pos;
-                self.pos += t.len();
-                Some(self.slice(a, self.pos))
-            }
-            Err(_) => None,
-        }
+    #[inline(always)]
+    pub fn token(&mut self) -> Option<Sp> {
+        let t = self.take_while(is_token);
+        (t.1 > t.0).then_some(t)
     }
-    pub fn take_while(&mut self, f: impl Fn(u8) -> bool) -> Bytes {
+    #[inline(always)]
+    pub fn take_while(&mut self, f: impl Fn(u8) -> bool) -> Sp {
         let a = self.pos;
-        while let Some(c) = self.peek() {
-            if !f(c) {
-                break;
-            }
-            self.pos += 1;
-        }
-        self.slice(a, self.pos)
+        let r = self.rest();
+        self.pos += r.iter().position(|&c| !f(c)).unwrap_or(r.len());
+        (a, self.pos)
     }
     /// A quoted-string including its quotes (RFC 3261 §25.1, `\` quoted-pair escapes).
     /// `None` if unterminated or containing a bare CR/LF inside a quoted-pair.
-    pub fn quoted(&mut self) -> Option<Bytes> {
+    pub fn quoted(&mut self) -> Option<Sp> {
         let a = self.pos;
         if self.peek() != Some(b'"') {
             return None;
         }
-        let s = self.src.as_ref();
+        let s = self.src;
         let mut i = a + 1;
-        while i < s.len() {
-            match s[i] {
-                b'\\' => {
-                    match s.get(i + 1) {
-                        Some(b'\r') | Some(b'\n') | None => return None,
-                        Some(_) => i += 2,
-                    }
-                    continue;
-                }
-                b'"' => {
-                    self.pos = i + 1;
-                    return Some(self.slice(a, self.pos));
-                }
-                _ => i += 1,
+        loop {
+            // Jump to the next quote or backslash (everything else is qdtext).
+            i += s.get(i..)?.iter().position(|&c| c == b'"' || c == b'\\')?;
+            if s[i] == b'"' {
+                self.pos = i + 1;
+                return Some((a, self.pos));
+            }
+            match s.get(i + 1) {
+                Some(b'\r') | Some(b'\n') | None => return None,
+                Some(_) => i += 2,
             }
         }
-        None
     }
     /// Decimal digits → u64 with overflow detection (`None` = absent or overflow).
     pub fn number(&mut self) -> Option<u64> {
@@ -198,6 +195,7 @@ pub(crate) fn parse_u64(b: &[u8]) -> Option<u64> {
 }
 
 /// Trim LWS on both sides.
+#[inline]
 pub(crate) fn trim(b: &[u8]) -> &[u8] {
     let mut s = 0;
     let mut e = b.len();
@@ -221,7 +219,7 @@ pub(crate) fn split_commas(src: &Bytes) -> Option<Vec<Bytes>> {
     while i < s.len() {
         match s[i] {
             b'"' if !angle => {
-                let mut sc = Scanner { src, pos: i };
+                let mut sc = Scanner { src: s, pos: i };
                 sc.quoted()?;
                 i = sc.pos;
                 continue;

@@ -3,6 +3,7 @@
 //! All parts are zero-copy `Bytes` slices of the input; %-escapes are kept raw
 //! (see [`unescape`]).
 
+use crate::sip::scan::{find_byte, osl, sl, Sp};
 use bytes::Bytes;
 use std::borrow::Cow;
 use std::fmt;
@@ -216,8 +217,7 @@ fn hexval(c: u8) -> Option<u8> {
 }
 
 /// Characters never allowed anywhere inside a URI (whitespace, controls, delimiters).
-#[inline]
-fn forbidden(c: u8) -> bool {
+const fn forbidden(c: u8) -> bool {
     c <= b' '
         || c >= 0x7f
         || matches!(
@@ -226,14 +226,83 @@ fn forbidden(c: u8) -> bool {
         )
 }
 
+/// Spans of a parsed URI, relative to the parsed slice (see [`parse_uri_sp`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum UriSp {
+    Sip {
+        scheme: Sp,
+        user: Option<Sp>,
+        password: Option<Sp>,
+        host: Sp,
+        port: Option<u16>,
+        params: Sp,
+        headers: Sp,
+    },
+    Tel {
+        number: Sp,
+        params: Sp,
+    },
+    Other {
+        scheme: Sp,
+    },
+}
+
+impl UriSp {
+    /// Materialize from the same bytes that were parsed.
+    pub(crate) fn build(&self, b: &Bytes) -> Uri {
+        match *self {
+            UriSp::Sip {
+                scheme,
+                user,
+                password,
+                host,
+                port,
+                params,
+                headers,
+            } => Uri::Sip(SipUri {
+                scheme: sl(b, scheme),
+                user: osl(b, user),
+                password: osl(b, password),
+                host: sl(b, host),
+                port,
+                params: sl(b, params),
+                headers: sl(b, headers),
+            }),
+            UriSp::Tel { number, params } => Uri::Tel(TelUri {
+                number: sl(b, number),
+                params: sl(b, params),
+            }),
+            UriSp::Other { scheme } => Uri::Other {
+                scheme: sl(b, scheme),
+                raw: b.clone(),
+            },
+        }
+    }
+    /// Does a SIP URI carry `?headers`?
+    pub(crate) fn has_headers(&self) -> bool {
+        matches!(self, UriSp::Sip { headers, .. } if headers.1 > headers.0)
+    }
+}
+
 /// Parse a complete URI. Standalone entry point (fuzz-friendly).
 pub fn parse_uri(b: Bytes) -> Result<Uri, UriError> {
-    let colon = b
-        .iter()
-        .position(|&c| c == b':')
-        .ok_or(UriError("missing scheme"))?;
+    parse_uri_sp(&b).map(|u| u.build(&b))
+}
+
+/// Validate a URI and record its parts as spans (no allocation, no refcounting).
+#[inline]
+pub(crate) fn parse_uri_sp(b: &[u8]) -> Result<UriSp, UriError> {
+    // Fast path for the common "sip:" (hot: every Request-URI and name-addr).
+    let sip4 = b.len() > 4 && b[..4].eq_ignore_ascii_case(b"sip:");
+    let colon = if sip4 {
+        3
+    } else {
+        find_byte(b, b':').ok_or(UriError("missing scheme"))?
+    };
     let scheme = &b[..colon];
-    if scheme.is_empty()
+    if sip4 {
+        // Scheme already known to be valid.
+    } else if scheme.is_empty()
         || !scheme[0].is_ascii_alphabetic()
         || !scheme
             .iter()
@@ -241,54 +310,97 @@ pub fn parse_uri(b: Bytes) -> Result<Uri, UriError> {
     {
         return Err(UriError("bad scheme"));
     }
-    if b.iter().any(|&c| forbidden(c)) {
+    let is_sip =
+        sip4 || scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips");
+    // SIP URIs check illegal characters per part (host and port have stricter
+    // grammars of their own), others over the whole text.
+    if !is_sip && any_forbidden(b) {
         return Err(UriError("illegal character"));
     }
-    let rest = b.slice(colon + 1..);
-    if rest.is_empty() {
+    if colon + 1 >= b.len() {
         return Err(UriError("empty URI"));
     }
-    if scheme.eq_ignore_ascii_case(b"sip") || scheme.eq_ignore_ascii_case(b"sips") {
-        parse_sip(b.slice(..colon), rest).map(Uri::Sip)
+    let rest = colon + 1;
+    if is_sip {
+        parse_sip(b, colon)
     } else if scheme.eq_ignore_ascii_case(b"tel") {
-        let semi = rest.iter().position(|&c| c == b';').unwrap_or(rest.len());
-        if semi == 0 {
+        let semi = find_byte(&b[rest..], b';').map_or(b.len(), |p| p + rest);
+        if semi == rest {
             return Err(UriError("empty tel number"));
         }
-        Ok(Uri::Tel(TelUri {
-            number: rest.slice(..semi),
-            params: rest.slice(semi..),
-        }))
-    } else {
-        Ok(Uri::Other {
-            scheme: b.slice(..colon),
-            raw: b,
+        Ok(UriSp::Tel {
+            number: (rest, semi),
+            params: (semi, b.len()),
         })
+    } else {
+        Ok(UriSp::Other { scheme: (0, colon) })
     }
 }
 
-fn parse_sip(scheme: Bytes, rest: Bytes) -> Result<SipUri, UriError> {
+/// Any byte never allowed in a URI? Branch-free OR over 16-byte chunks.
+#[inline]
+fn any_forbidden(b: &[u8]) -> bool {
+    b.chunks(16)
+        .any(|ch| ch.iter().fold(0u8, |a, &c| a | FORBIDDEN[c as usize]) != 0)
+}
+
+/// `forbidden` as a table (hot: every URI byte is checked).
+const fn forbidden_table() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = forbidden(i as u8) as u8;
+        i += 1;
+    }
+    t
+}
+static FORBIDDEN: [u8; 256] = forbidden_table();
+
+const fn host_table() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_');
+        i += 1;
+    }
+    t
+}
+static HOST: [bool; 256] = host_table();
+
+#[inline]
+pub(crate) fn is_host_char(c: u8) -> bool {
+    HOST[c as usize]
+}
+
+#[inline]
+fn parse_sip(b: &[u8], colon: usize) -> Result<UriSp, UriError> {
+    let rest = colon + 1;
+    let n = b.len();
     // userinfo cannot contain '@' (it must be escaped), so the first '@' ends it.
-    let (user, password, hp_start) = match crate::sip::scan::find_byte(&rest, b'@') {
+    let (user, password, hp) = match find_byte(&b[rest..], b'@') {
         Some(at) => {
-            let ui = rest.slice(..at);
-            if ui.is_empty() {
+            let at = at + rest;
+            if at == rest {
                 return Err(UriError("empty user"));
             }
-            match ui.iter().position(|&c| c == b':') {
-                Some(c) => (Some(ui.slice(..c)), Some(ui.slice(c + 1..)), at + 1),
-                None => (Some(ui), None, at + 1),
+            if any_forbidden(&b[rest..at]) {
+                return Err(UriError("illegal character"));
+            }
+            match b[rest..at].iter().position(|&c| c == b':') {
+                Some(c) => (Some((rest, rest + c)), Some((rest + c + 1, at)), at + 1),
+                None => (Some((rest, at)), None, at + 1),
             }
         }
-        None => (None, None, 0),
+        None => (None, None, rest),
     };
-    let hp = rest.slice(hp_start..);
-    let (host, mut i) = if hp.first() == Some(&b'[') {
-        let close = hp
+    let (host, mut i) = if b.get(hp) == Some(&b'[') {
+        let close = b[hp..]
             .iter()
             .position(|&c| c == b']')
-            .ok_or(UriError("unterminated IPv6 reference"))?;
-        let inner = &hp[1..close];
+            .ok_or(UriError("unterminated IPv6 reference"))?
+            + hp;
+        let inner = &b[hp + 1..close];
         if inner.is_empty()
             || !inner
                 .iter()
@@ -296,36 +408,35 @@ fn parse_sip(scheme: Bytes, rest: Bytes) -> Result<SipUri, UriError> {
         {
             return Err(UriError("bad IPv6 reference"));
         }
-        (hp.slice(..close + 1), close + 1)
+        ((hp, close + 1), close + 1)
     } else {
         let end = hp
-            .iter()
-            .position(|&c| matches!(c, b':' | b';' | b'?'))
-            .unwrap_or(hp.len());
-        let h = &hp[..end];
-        if h.is_empty()
-            || !h
+            + b[hp..]
                 .iter()
-                .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_'))
-        {
+                .position(|&c| !is_host_char(c))
+                .unwrap_or(n - hp);
+        if end == hp || (end < n && !matches!(b[end], b':' | b';' | b'?')) {
             return Err(UriError("bad host"));
         }
-        (hp.slice(..end), end)
+        ((hp, end), end)
     };
     let mut port = None;
-    if hp.get(i) == Some(&b':') {
+    if b.get(i) == Some(&b':') {
         let s = i + 1;
         let mut e = s;
-        while e < hp.len() && hp[e].is_ascii_digit() {
+        while e < n && b[e].is_ascii_digit() {
             e += 1;
         }
-        let n = crate::sip::scan::parse_u64(&hp[s..e]).ok_or(UriError("bad port"))?;
-        port = Some(u16::try_from(n).map_err(|_| UriError("port out of range"))?);
+        let p = crate::sip::scan::parse_u64(&b[s..e]).ok_or(UriError("bad port"))?;
+        port = Some(u16::try_from(p).map_err(|_| UriError("port out of range"))?);
         i = e;
     }
-    let qpos = hp[i..].iter().position(|&c| c == b'?').map(|p| p + i);
-    let pend = qpos.unwrap_or(hp.len());
-    let params = hp.slice(i..pend);
+    if any_forbidden(&b[i..]) {
+        return Err(UriError("illegal character"));
+    }
+    let qpos = find_byte(&b[i..], b'?').map(|p| p + i);
+    let pend = qpos.unwrap_or(n);
+    let params = &b[i..pend];
     if !params.is_empty() && params[0] != b';' {
         return Err(UriError("garbage after host"));
     }
@@ -333,16 +444,16 @@ fn parse_sip(scheme: Bytes, rest: Bytes) -> Result<SipUri, UriError> {
         return Err(UriError("empty uri-parameter"));
     }
     let headers = match qpos {
-        Some(q) => hp.slice(q + 1..),
-        None => Bytes::new(),
+        Some(q) => (q + 1, n),
+        None => (n, n),
     };
-    Ok(SipUri {
-        scheme,
+    Ok(UriSp::Sip {
+        scheme: (0, colon),
         user,
         password,
         host,
         port,
-        params,
+        params: (i, pend),
         headers,
     })
 }

@@ -2,7 +2,7 @@
 //! (RFC 3261 §20.7, §20.27, §20.28, §20.44; RFC 2617 §3.2).
 
 use super::Malformed;
-use crate::sip::scan::{is_lws, is_token, unquote, Scanner};
+use crate::sip::scan::{is_lws, is_token, sl, unquote, Scanner, Sp};
 use bytes::Bytes;
 use std::borrow::Cow;
 
@@ -32,11 +32,12 @@ impl Auth {
     }
 }
 
-pub fn parse_auth(v: &Bytes) -> Result<Auth, Malformed> {
+/// Validate a credentials / challenge value, handing each `name=value` pair to `f`;
+/// returns the scheme span.
+pub(crate) fn scan_auth(v: &[u8], mut f: impl FnMut(Sp, Sp)) -> Result<Sp, Malformed> {
     let mut sc = Scanner::new(v);
     sc.skip_lws();
     let scheme = sc.token().ok_or(Malformed)?;
-    let mut params = Vec::with_capacity(8);
     loop {
         sc.skip_lws();
         if sc.at_end() {
@@ -52,8 +53,8 @@ pub fn parse_auth(v: &Bytes) -> Result<Auth, Malformed> {
         } else {
             // token68-ish values (RFC 7235) are tolerated: anything up to , or LWS.
             let t = sc.take_while(|c| c != b',' && !is_lws(c));
-            if t.is_empty()
-                || !t
+            if t.1 == t.0
+                || !v[t.0..t.1]
                     .iter()
                     .all(|&c| is_token(c) || matches!(c, b'/' | b'=' | b':'))
             {
@@ -61,7 +62,7 @@ pub fn parse_auth(v: &Bytes) -> Result<Auth, Malformed> {
             }
             t
         };
-        params.push((name, val));
+        f(name, val);
         sc.skip_lws();
         if !sc.eat(b',') {
             sc.skip_lws();
@@ -71,8 +72,14 @@ pub fn parse_auth(v: &Bytes) -> Result<Auth, Malformed> {
             break;
         }
     }
+    Ok(scheme)
+}
+
+pub fn parse_auth(v: &Bytes) -> Result<Auth, Malformed> {
+    let mut params = Vec::with_capacity(8);
+    let scheme = scan_auth(v, |n, val| params.push((sl(v, n), sl(v, val))))?;
     Ok(Auth {
-        scheme,
+        scheme: sl(v, scheme),
         params,
         raw: v.clone(),
     })

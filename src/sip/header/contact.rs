@@ -1,7 +1,7 @@
 //! Contact header (RFC 3261 §20.10; +sip.instance / reg-id RFC 5626).
 
-use super::name_addr::{parse_name_addr, NaError, NameAddr};
-use crate::sip::scan::{parse_u64, trim, Scanner};
+use super::name_addr::{parse_name_addr_with, NaError, NameAddr, NameAddrSp};
+use crate::sip::scan::{osl, parse_u64, trim, Scanner, Sp};
 use bytes::Bytes;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,40 +52,66 @@ fn parse_q(b: &[u8]) -> Option<u16> {
     (v <= 1000).then_some(v)
 }
 
-/// Parse one Contact header value, appending to `out`. Returns true for `*`.
-pub fn parse_contacts(v: &Bytes, out: &mut Vec<Contact>) -> Result<bool, NaError> {
+/// Spans of one Contact element, relative to the parsed header value.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ContactSp {
+    addr: NameAddrSp,
+    q: Option<u16>,
+    expires: Option<u32>,
+    instance: Option<Sp>,
+    reg_id: Option<u32>,
+}
+
+impl ContactSp {
+    pub(crate) fn build(&self, v: &Bytes) -> Contact {
+        Contact {
+            addr: self.addr.build(v),
+            q: self.q,
+            expires: self.expires,
+            instance: osl(v, self.instance),
+            reg_id: self.reg_id,
+        }
+    }
+}
+
+/// Validate one Contact header value, handing each element to `f`. Returns true for `*`.
+pub(crate) fn scan_contacts(v: &[u8], mut f: impl FnMut(ContactSp)) -> Result<bool, NaError> {
     if trim(v) == b"*" {
         return Ok(true);
     }
     let mut sc = Scanner::new(v);
     loop {
-        let addr = parse_name_addr(&mut sc, true)?;
-        let mut c = Contact {
-            addr,
-            q: None,
-            expires: None,
-            instance: None,
-            reg_id: None,
-        };
-        let params = c.addr.params.clone();
-        let mut ps = Scanner::new(&params);
-        while let Ok(Some((n, val))) = super::params::next_param(&mut ps) {
-            let val = val.unwrap_or_default();
+        let (mut q, mut expires, mut instance, mut reg_id) = (None, None, None, None);
+        let addr = parse_name_addr_with(&mut sc, true, |n, vs| {
+            let val: &[u8] = vs.map_or(&[], |(a, e)| &v[a..e]);
             if n.eq_ignore_ascii_case(b"q") {
-                c.q = Some(parse_q(&val).ok_or(NaError::BadParam)?);
+                q = Some(parse_q(val).ok_or(NaError::BadParam)?);
             } else if n.eq_ignore_ascii_case(b"expires") {
-                c.expires = Some(delta_seconds(&val));
+                expires = Some(delta_seconds(val));
             } else if n.eq_ignore_ascii_case(b"+sip.instance") {
-                c.instance = Some(val);
+                instance = Some(vs.unwrap_or((0, 0)));
             } else if n.eq_ignore_ascii_case(b"reg-id") {
-                c.reg_id = parse_u64(&val).and_then(|n| u32::try_from(n).ok());
+                reg_id = parse_u64(val).and_then(|n| u32::try_from(n).ok());
             }
-        }
-        out.push(c);
+            Ok(())
+        })?;
+        let c = ContactSp {
+            addr,
+            q,
+            expires,
+            instance,
+            reg_id,
+        };
+        f(c);
         if !sc.eat(b',') {
             return Ok(false);
         }
     }
+}
+
+/// Parse one Contact header value, appending to `out`. Returns true for `*`.
+pub fn parse_contacts(v: &Bytes, out: &mut Vec<Contact>) -> Result<bool, NaError> {
+    scan_contacts(v, |c| out.push(c.build(v)))
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use super::Malformed;
 use crate::sip::method::Method;
-use crate::sip::scan::Scanner;
+use crate::sip::scan::{Scanner, Sp};
 use bytes::Bytes;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +21,8 @@ impl CSeq {
 }
 
 /// `1*DIGIT LWS Method`; the number must fit 32 bits (RFC 3261 §8.1.1.5).
-pub fn parse_cseq(v: &Bytes) -> Result<CSeq, Malformed> {
+/// Returns the number and the span of the method token.
+pub(crate) fn parse_cseq_sp(v: &[u8]) -> Result<(u32, Sp), Malformed> {
     let mut sc = Scanner::new(v);
     sc.skip_lws();
     let n = sc.number().ok_or(Malformed)?;
@@ -36,9 +37,15 @@ pub fn parse_cseq(v: &Bytes) -> Result<CSeq, Malformed> {
     if !sc.at_end() {
         return Err(Malformed);
     }
+    Ok((seq, m))
+}
+
+/// Parse a CSeq value.
+pub fn parse_cseq(v: &Bytes) -> Result<CSeq, Malformed> {
+    let (seq, m) = parse_cseq_sp(v)?;
     Ok(CSeq {
         seq,
-        method: Method::from_bytes(m),
+        method: Method::from_slice(v, m),
     })
 }
 

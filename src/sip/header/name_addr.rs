@@ -2,8 +2,8 @@
 //! Contact (RFC 3261 §20.10, §20.20, §20.39, §25.1).
 
 use super::params::{self, next_param};
-use crate::sip::scan::{is_lws, is_token, unquote, Scanner};
-use crate::sip::uri::{parse_uri, Uri};
+use crate::sip::scan::{find_byte, is_lws, is_token, osl, sl, unquote, Scanner, Sp};
+use crate::sip::uri::{parse_uri_sp, Uri, UriSp};
 use bytes::Bytes;
 use std::borrow::Cow;
 
@@ -63,8 +63,43 @@ pub enum NaError {
     HeadersInAddrSpec,
 }
 
+/// Spans of one name-addr, relative to the parsed header value.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NameAddrSp {
+    display: Option<Sp>,
+    /// Span of the URI text; `uri_sp` is relative to it.
+    uri: Sp,
+    uri_sp: UriSp,
+    angle: bool,
+    pub(crate) params: Sp,
+    tag: Option<Sp>,
+}
+
+impl NameAddrSp {
+    pub(crate) fn build(&self, v: &Bytes) -> NameAddr {
+        NameAddr {
+            display: osl(v, self.display),
+            uri: self.uri_sp.build(&sl(v, self.uri)),
+            angle: self.angle,
+            params: sl(v, self.params),
+            tag: osl(v, self.tag),
+        }
+    }
+}
+
 /// Parse one name-addr at the scanner. `list`: a `,` ends the element.
-pub(crate) fn parse_name_addr(sc: &mut Scanner<'_>, list: bool) -> Result<NameAddr, NaError> {
+pub(crate) fn parse_name_addr(sc: &mut Scanner<'_>, list: bool) -> Result<NameAddrSp, NaError> {
+    parse_name_addr_with(sc, list, |_, _| Ok(()))
+}
+
+/// [`parse_name_addr`], handing every header param (name, value span) to `on_param`
+/// in the same pass (Contact reads q / expires / +sip.instance / reg-id this way).
+#[inline(always)]
+pub(crate) fn parse_name_addr_with(
+    sc: &mut Scanner<'_>,
+    list: bool,
+    mut on_param: impl FnMut(&[u8], Option<Sp>) -> Result<(), NaError>,
+) -> Result<NameAddrSp, NaError> {
     sc.skip_lws();
     let mut display = None;
     let mut angle = false;
@@ -81,7 +116,7 @@ pub(crate) fn parse_name_addr(sc: &mut Scanner<'_>, list: bool) -> Result<NameAd
         let mut last_end = start;
         loop {
             let t = sc.take_while(is_token);
-            if t.is_empty() {
+            if t.1 == t.0 {
                 break;
             }
             last_end = sc.pos;
@@ -90,25 +125,29 @@ pub(crate) fn parse_name_addr(sc: &mut Scanner<'_>, list: bool) -> Result<NameAd
         if sc.peek() == Some(b'<') {
             angle = true;
             if last_end > start {
-                display = Some(sc.slice(start, last_end));
+                display = Some((start, last_end));
             }
         } else {
             sc.pos = start;
         }
     }
     let uri;
+    let uri_sp;
     if angle {
         sc.pos += 1; // '<'
         let a = sc.pos;
         let rest = sc.rest();
-        let close = rest
-            .iter()
-            .position(|&c| c == b'>')
-            .ok_or(NaError::AngleImbalance)?;
-        if rest[..close].contains(&b'<') {
-            return Err(NaError::AngleImbalance);
-        }
-        uri = parse_uri(sc.slice(a, a + close)).map_err(|_| NaError::BadUri)?;
+        let close = find_byte(rest, b'>').ok_or(NaError::AngleImbalance)?;
+        // '<' is not a URI character, so a nested '<' makes the URI parse fail; tell
+        // the two defects apart only then (keeps the hot path to one scan).
+        uri_sp = parse_uri_sp(&rest[..close]).map_err(|_| {
+            if rest[..close].contains(&b'<') {
+                NaError::AngleImbalance
+            } else {
+                NaError::BadUri
+            }
+        })?;
+        uri = (a, a + close);
         sc.pos = a + close + 1;
     } else {
         let a = sc.pos;
@@ -140,7 +179,8 @@ pub(crate) fn parse_name_addr(sc: &mut Scanner<'_>, list: bool) -> Result<NameAd
         if u.contains(&b',') || u.contains(&b'"') {
             return Err(NaError::BadDisplayName);
         }
-        uri = parse_uri(sc.slice(a, a + end)).map_err(|_| NaError::BadUri)?;
+        uri_sp = parse_uri_sp(u).map_err(|_| NaError::BadUri)?;
+        uri = (a, a + end);
         sc.pos = a + end;
     }
     let pstart = sc.pos;
@@ -149,36 +189,49 @@ pub(crate) fn parse_name_addr(sc: &mut Scanner<'_>, list: bool) -> Result<NameAd
         if n.eq_ignore_ascii_case(b"tag") {
             tag = Some(v.ok_or(NaError::BadParam)?);
         }
+        on_param(n, v)?;
     }
-    let params = sc.slice(pstart, sc.pos);
+    let params = (pstart, sc.pos);
     sc.skip_lws();
     if !(sc.at_end() || (list && sc.peek() == Some(b','))) {
         return Err(NaError::Trailing);
     }
-    Ok(NameAddr {
+    Ok(NameAddrSp {
         display,
         uri,
+        uri_sp,
         angle,
         params,
         tag,
     })
 }
 
-/// Parse a single-valued From/To value.
-pub fn parse_single(v: &Bytes) -> Result<NameAddr, NaError> {
+/// Validate a single-valued From/To value.
+pub(crate) fn scan_single(v: &[u8]) -> Result<NameAddrSp, NaError> {
     let mut sc = Scanner::new(v);
     parse_name_addr(&mut sc, false)
 }
 
-/// Parse a comma-separated list (Route, Record-Route, Path) appending to `out`.
-pub fn parse_list(v: &Bytes, out: &mut Vec<NameAddr>) -> Result<(), NaError> {
+/// Parse a single-valued From/To value.
+pub fn parse_single(v: &Bytes) -> Result<NameAddr, NaError> {
+    scan_single(v).map(|s| s.build(v))
+}
+
+/// Validate a comma-separated list (Route, Record-Route, Path), handing each element
+/// to `f`.
+pub(crate) fn scan_list(v: &[u8], mut f: impl FnMut(NameAddrSp)) -> Result<(), NaError> {
     let mut sc = Scanner::new(v);
     loop {
-        out.push(parse_name_addr(&mut sc, true)?);
+        f(parse_name_addr(&mut sc, true)?);
         if !sc.eat(b',') {
             return Ok(());
         }
     }
+}
+
+/// Parse a comma-separated list (Route, Record-Route, Path) appending to `out`.
+pub fn parse_list(v: &Bytes, out: &mut Vec<NameAddr>) -> Result<(), NaError> {
+    scan_list(v, |s| out.push(s.build(v)))
 }
 
 #[cfg(test)]

@@ -5,8 +5,11 @@ use super::Malformed;
 use crate::sip::scan::{is_token, parse_u64, trim};
 use bytes::Bytes;
 
-/// Append the comma-separated option tags of `v` to `out`.
-pub fn parse_option_tags(v: &Bytes, out: &mut Vec<Bytes>) -> Result<(), Malformed> {
+/// Validate the comma-separated option tags of `v`, handing each to `f`.
+pub(crate) fn scan_option_tags<'a>(
+    v: &'a [u8],
+    mut f: impl FnMut(&'a [u8]),
+) -> Result<(), Malformed> {
     for part in v.split(|&c| c == b',') {
         let t = trim(part);
         if t.is_empty() {
@@ -15,9 +18,14 @@ pub fn parse_option_tags(v: &Bytes, out: &mut Vec<Bytes>) -> Result<(), Malforme
         if !t.iter().all(|&c| is_token(c)) {
             return Err(Malformed);
         }
-        out.push(v.slice_ref(t));
+        f(t);
     }
     Ok(())
+}
+
+/// Append the comma-separated option tags of `v` to `out`.
+pub fn parse_option_tags(v: &Bytes, out: &mut Vec<Bytes>) -> Result<(), Malformed> {
+    scan_option_tags(v, |t| out.push(v.slice_ref(t)))
 }
 
 /// A 32-bit decimal scalar (Content-Length, Max-Forwards...).

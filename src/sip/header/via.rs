@@ -2,7 +2,7 @@
 
 use super::params::{self, next_param};
 use super::Malformed;
-use crate::sip::scan::{parse_u64, Scanner};
+use crate::sip::scan::{osl, parse_u64, sl, Scanner, Sp};
 use bytes::Bytes;
 
 /// The `rport` parameter (RFC 3581 §4).
@@ -146,8 +146,50 @@ impl Via {
 }
 
 fn known(n: &[u8]) -> Option<usize> {
-    const K: [&[u8]; 5] = [b"branch", b"received", b"rport", b"maddr", b"ttl"];
-    K.iter().position(|k| k.eq_ignore_ascii_case(n))
+    // Length first: at most two candidates share a length.
+    let eq = |k: &[u8]| k.eq_ignore_ascii_case(n);
+    match n.len() {
+        6 if eq(b"branch") => Some(0),
+        8 if eq(b"received") => Some(1),
+        5 if eq(b"rport") => Some(2),
+        5 if eq(b"maddr") => Some(3),
+        3 if eq(b"ttl") => Some(4),
+        _ => None,
+    }
+}
+
+/// Spans of one via-parm, relative to the parsed header value.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ViaSp {
+    protocol: Sp,
+    version: Sp,
+    transport: Sp,
+    host: Sp,
+    port: Option<u16>,
+    branch: Option<Sp>,
+    received: Option<Sp>,
+    rport: RPort,
+    maddr: Option<Sp>,
+    ttl: Option<u8>,
+    params: Sp,
+}
+
+impl ViaSp {
+    pub(crate) fn build(&self, v: &Bytes) -> Via {
+        Via {
+            protocol: sl(v, self.protocol),
+            version: sl(v, self.version),
+            transport: sl(v, self.transport),
+            host: sl(v, self.host),
+            port: self.port,
+            branch: osl(v, self.branch),
+            received: osl(v, self.received),
+            rport: self.rport,
+            maddr: osl(v, self.maddr),
+            ttl: self.ttl,
+            params: sl(v, self.params),
+        }
+    }
 }
 
 /// Parse one complete via-parm.
@@ -157,20 +199,30 @@ pub fn parse_via(v: &Bytes) -> Result<Via, Malformed> {
     if !sc.at_end() {
         return Err(Malformed);
     }
-    Ok(via)
+    Ok(via.build(v))
 }
 
 /// Parse one via-parm at the scanner; stops before a `,` separator or at the end.
-fn parse_via_at(sc: &mut Scanner<'_>) -> Result<Via, Malformed> {
+#[inline]
+fn parse_via_at(sc: &mut Scanner<'_>) -> Result<ViaSp, Malformed> {
     sc.skip_lws();
-    let protocol = sc.token().ok_or(Malformed)?;
-    if !sc.eat(b'/') {
-        return Err(Malformed);
-    }
-    sc.skip_lws();
-    let version = sc.token().ok_or(Malformed)?;
-    if !sc.eat(b'/') {
-        return Err(Malformed);
+    let (protocol, version);
+    let r = sc.rest();
+    if r.len() > 8 && r[..8].eq_ignore_ascii_case(b"SIP/2.0/") {
+        // Fast path for the usual compact "SIP/2.0/" (no LWS around the slashes).
+        protocol = (sc.pos, sc.pos + 3);
+        version = (sc.pos + 4, sc.pos + 7);
+        sc.pos += 8;
+    } else {
+        protocol = sc.token().ok_or(Malformed)?;
+        if !sc.eat(b'/') {
+            return Err(Malformed);
+        }
+        sc.skip_lws();
+        version = sc.token().ok_or(Malformed)?;
+        if !sc.eat(b'/') {
+            return Err(Malformed);
+        }
     }
     sc.skip_lws();
     let transport = sc.token().ok_or(Malformed)?;
@@ -178,15 +230,15 @@ fn parse_via_at(sc: &mut Scanner<'_>) -> Result<Via, Malformed> {
     let host = if sc.peek() == Some(b'[') {
         let a = sc.pos;
         let h = sc.take_while(|c| c != b']');
-        if sc.peek() != Some(b']') || h.len() < 2 {
+        if sc.peek() != Some(b']') || h.1 - h.0 < 2 {
             return Err(Malformed);
         }
         sc.pos += 1;
-        sc.slice(a, sc.pos)
+        (a, sc.pos)
     } else {
-        sc.take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_'))
+        sc.take_while(crate::sip::uri::is_host_char)
     };
-    if host.is_empty() {
+    if host.1 == host.0 {
         return Err(Malformed);
     }
     let save = sc.pos;
@@ -199,7 +251,7 @@ fn parse_via_at(sc: &mut Scanner<'_>) -> Result<Via, Malformed> {
         sc.pos = save;
     }
     let pstart = sc.pos;
-    let mut via = Via {
+    let mut via = ViaSp {
         protocol,
         version,
         transport,
@@ -210,8 +262,10 @@ fn parse_via_at(sc: &mut Scanner<'_>) -> Result<Via, Malformed> {
         rport: RPort::Absent,
         maddr: None,
         ttl: None,
-        params: Bytes::new(),
+        params: (pstart, pstart),
     };
+    let src = sc.src;
+    let val_of = |v: Sp| &src[v.0..v.1];
     while let Some((n, val)) = next_param(sc)? {
         match known(n) {
             Some(0) => via.branch = Some(val.ok_or(Malformed)?),
@@ -220,7 +274,7 @@ fn parse_via_at(sc: &mut Scanner<'_>) -> Result<Via, Malformed> {
                 via.rport = match val {
                     None => RPort::Flag,
                     Some(v) => RPort::Value(
-                        parse_u64(&v)
+                        parse_u64(val_of(v))
                             .and_then(|n| u16::try_from(n).ok())
                             .ok_or(Malformed)?,
                     ),
@@ -229,7 +283,7 @@ fn parse_via_at(sc: &mut Scanner<'_>) -> Result<Via, Malformed> {
             Some(3) => via.maddr = Some(val.ok_or(Malformed)?),
             Some(4) => {
                 via.ttl = Some(
-                    val.as_deref()
+                    val.map(val_of)
                         .and_then(parse_u64)
                         .and_then(|n| u8::try_from(n).ok())
                         .ok_or(Malformed)?,
@@ -238,7 +292,7 @@ fn parse_via_at(sc: &mut Scanner<'_>) -> Result<Via, Malformed> {
             _ => {}
         }
     }
-    via.params = sc.slice(pstart, sc.pos);
+    via.params = (pstart, sc.pos);
     sc.skip_lws();
     if !(sc.at_end() || sc.peek() == Some(b',')) {
         return Err(Malformed);
@@ -246,15 +300,21 @@ fn parse_via_at(sc: &mut Scanner<'_>) -> Result<Via, Malformed> {
     Ok(via)
 }
 
-/// Parse a whole Via header value (one or more comma-separated via-parms).
-pub fn parse_via_list(v: &Bytes, out: &mut Vec<Via>) -> Result<(), Malformed> {
+/// Validate a whole Via header value (one or more comma-separated via-parms), handing
+/// each via-parm's spans to `f`.
+pub(crate) fn scan_via_list(v: &[u8], mut f: impl FnMut(ViaSp)) -> Result<(), Malformed> {
     let mut sc = Scanner::new(v);
     loop {
-        out.push(parse_via_at(&mut sc)?);
+        f(parse_via_at(&mut sc)?);
         if !sc.eat(b',') {
             return Ok(());
         }
     }
+}
+
+/// Parse a whole Via header value (one or more comma-separated via-parms).
+pub fn parse_via_list(v: &Bytes, out: &mut Vec<Via>) -> Result<(), Malformed> {
+    scan_via_list(v, |s| out.push(s.build(v)))
 }
 
 #[cfg(test)]
