@@ -21,13 +21,17 @@
 //! - [`transaction`] (core machines + shell actors): RFC 3261 §17 with RFC 6026.
 //! - [`transport`] (shell; framing is core): UDP/TCP listeners and connections.
 //! - [`node`] (shell; rules are core): wiring, the receive path, the built-in answers.
+//! - [`registrar`] (core): RFC 3261 §10.3 as pure functions; the store applies them.
+//! - [`store`] (core): the replicated tables and their deterministic `apply`.
 //! - [`config`] (core): the global section of the configuration.
 //! - [`logging`], [`shutdown`]: process edges.
 
 pub mod config;
 pub mod logging;
 pub mod node;
+pub mod registrar;
 pub mod shutdown;
 pub mod sip;
+pub mod store;
 pub mod transaction;
 pub mod transport;
