@@ -35,3 +35,6 @@ pub mod sip;
 pub mod store;
 pub mod transaction;
 pub mod transport;
+
+#[cfg(test)]
+mod testutil;

@@ -179,15 +179,8 @@ fn media_type(ct: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sip::{parse_message, Message};
+    use crate::testutil::request as req;
     use bytes::Bytes;
-
-    fn req(s: &str) -> Request {
-        match parse_message(Bytes::from(s.replace('\n', "\r\n"))) {
-            Ok(Message::Request(r)) => r,
-            other => panic!("not a request: {other:?}"),
-        }
-    }
 
     fn me() -> Myself {
         Myself::new(

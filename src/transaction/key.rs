@@ -114,14 +114,7 @@ impl Key {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sip::{parse_message, Message};
-
-    fn req(s: &str) -> Request {
-        match parse_message(Bytes::from(s.replace('\n', "\r\n"))) {
-            Ok(Message::Request(r)) => r,
-            other => panic!("not a request: {other:?}"),
-        }
-    }
+    use crate::testutil::request as req;
 
     fn msg(method: &str, via: &str, to_tag: &str) -> Request {
         req(&format!(
